@@ -1,0 +1,132 @@
+"""The ports: what the use cases need from the world, as Protocols.
+
+Adapters live outside ``domain`` (``billing_adapters/`` for the operator's systems, ``app/`` for
+our own back office); unit tests use small in-memory fakes.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager
+from datetime import date, datetime
+from typing import Protocol
+
+from domain.model import Account, Bill, Incident, Order, PostingReceipt
+from domain.records import (
+    Adjustment,
+    AdjustmentKind,
+    Case,
+    DecisionRecord,
+    PaymentExtension,
+    PinAttempt,
+)
+
+
+class Clock(Protocol):
+    def now(self) -> datetime:
+        """The current time, timezone-aware, in UTC."""
+        ...
+
+
+class BillingSystem(Protocol):
+    """The operator's BSS: accounts, bills, balances and postings."""
+
+    def find_account_id(self, *, account_id: str | None = None, phone: str | None = None) -> str | None:
+        """The account for an account number or an E.164 phone number, or None."""
+        ...
+
+    def verify_pin(self, account_id: str, pin: str) -> bool: ...
+
+    def get_account(self, account_id: str) -> Account:
+        """Raises NotFound."""
+        ...
+
+    def get_bills(self, account_id: str) -> list[Bill]:
+        """The account's bills, newest first."""
+        ...
+
+    def get_balance_cents(self, account_id: str) -> int: ...
+
+    def post_credit(
+        self, account_id: str, bill_id: str, amount_cents: int, memo: str, idempotency_key: str
+    ) -> PostingReceipt:
+        """Post a credit once per idempotency key; a repeat returns the first receipt."""
+        ...
+
+    def extend_due_date(
+        self, account_id: str, bill_id: str, new_due_date: date, idempotency_key: str
+    ) -> None: ...
+
+
+class OrderSystem(Protocol):
+    def list_orders(self, account_id: str) -> list[Order]: ...
+
+
+class NetworkStatus(Protocol):
+    def incidents_for_zip(self, zip_code: str, start: datetime, end: datetime) -> list[Incident]:
+        """Incidents touching ``zip_code`` that overlap [start, end)."""
+        ...
+
+
+class AdjustmentRepository(Protocol):
+    def get_by_key(self, idempotency_key: str) -> Adjustment | None: ...
+    def add(self, adjustment: Adjustment) -> None: ...
+    def update(self, adjustment: Adjustment) -> None: ...
+    def for_account(self, account_id: str) -> list[Adjustment]: ...
+    def bot_applied_cents_since(self, since: datetime, account_id: str | None = None) -> int:
+        """Sum of credits the bot applied (or is applying) since ``since``; all accounts if None."""
+        ...
+
+    def count_since(self, account_id: str, kind: AdjustmentKind, since: datetime) -> int:
+        """Applied or applying adjustments of ``kind`` since ``since``."""
+        ...
+
+
+class ExtensionRepository(Protocol):
+    def get_by_key(self, idempotency_key: str) -> PaymentExtension | None: ...
+    def add(self, extension: PaymentExtension) -> None: ...
+    def update(self, extension: PaymentExtension) -> None: ...
+    def for_account(self, account_id: str) -> list[PaymentExtension]: ...
+    def count_applied_since(self, account_id: str, since: datetime) -> int: ...
+
+
+class CaseRepository(Protocol):
+    def add(self, case: Case) -> None: ...
+    def get(self, case_id: str) -> Case | None: ...
+    def next_reference(self) -> str: ...
+    def count_open(self) -> int: ...
+    def for_account(self, account_id: str) -> list[Case]: ...
+
+
+class DecisionLog(Protocol):
+    def add(self, record: DecisionRecord) -> None: ...
+    def for_account(self, account_id: str) -> list[DecisionRecord]: ...
+
+
+class PinAttemptLog(Protocol):
+    def add(self, attempt: PinAttempt) -> None: ...
+    def failures_in_conversation(self, conversation_id: str) -> int: ...
+    def failures_for_account_since(self, account_id: str, since: datetime) -> int: ...
+
+
+class OperatorFlags(Protocol):
+    def kill_switch(self) -> bool: ...
+    def set_kill_switch(self, on: bool) -> None: ...
+
+
+class BackOffice(Protocol):
+    """One transaction over our own records. Writers are serialised (caps must hold under load)."""
+
+    adjustments: AdjustmentRepository
+    extensions: ExtensionRepository
+    cases: CaseRepository
+    decisions: DecisionLog
+    pin_attempts: PinAttemptLog
+    flags: OperatorFlags
+
+    def commit(self) -> None: ...
+
+
+class BackOfficeFactory(Protocol):
+    def __call__(self) -> AbstractContextManager[BackOffice]:
+        """Open a serialised transaction; leaving without commit() rolls back."""
+        ...
