@@ -30,7 +30,9 @@ class Clock(Protocol):
 class BillingSystem(Protocol):
     """The operator's BSS: accounts, bills, balances and postings."""
 
-    def find_account_id(self, *, account_id: str | None = None, phone: str | None = None) -> str | None:
+    def find_account_id(
+        self, *, account_id: str | None = None, phone: str | None = None
+    ) -> str | None:
         """The account for an account number or an E.164 phone number, or None."""
         ...
 

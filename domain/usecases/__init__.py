@@ -1,0 +1,1 @@
+"""Use cases: gather facts through ports, decide (pure), apply, record."""
