@@ -97,7 +97,7 @@ _BILLS: dict[str, tuple[tuple[_Spec, ...], tuple[_Spec, ...]]] = {
 _PREVIOUS_PAID_DAYS_AGO: dict[str, int | None] = {
     "100001": 13, "100002": 22, "100003": 22, "100004": 22,
     "100005": None, "100006": 22, "100007": 16, "100008": 22,
-}  # fmt: skip
+}
 
 
 def _bill(
@@ -107,10 +107,10 @@ def _bill(
     end = t - (10 if index == 2 else 40) * DAY
     bill_id = f"B-{account.account_id}-{index}"
     plan: _Spec = (LineCategory.PLAN, f"{account.plan} plan", account.plan_price_cents,
-                   None, None, None)  # fmt: skip
+                   None, None, None)
     lines = tuple(
         BillLine(line_id=f"{bill_id}-L{n}", description=desc, category=cat, amount_cents=cents,
-                 quantity=qty, unit_cents=unit, unit_label=label)  # fmt: skip
+                 quantity=qty, unit_cents=unit, unit_label=label)
         for n, (cat, desc, cents, qty, unit, label) in enumerate((plan, *specs), start=1)
     )
     return Bill(
@@ -165,7 +165,7 @@ def demo_operator(t: datetime) -> DemoOperator:
         account = Account(
             account_id=account_id, name=name, phone=f"+1555010{account_id[-4:]}", plan=plan,
             plan_price_cents=PLANS[plan], zip_code=zip_code, status=status,
-        )  # fmt: skip
+        )
         demo_accounts.append(DemoAccount(account=account, pin=pin))
         previous_specs, current_specs = _BILLS[account_id]
         days_ago = _PREVIOUS_PAID_DAYS_AGO[account_id]
@@ -174,21 +174,21 @@ def demo_operator(t: datetime) -> DemoOperator:
         bills += [previous, _bill(t, account, 2, current_specs, None)]
         if paid_at is not None:
             payments.append(Payment(account_id=account_id, bill_id=previous.bill_id,
-                                    amount_cents=previous.total_cents, paid_at=paid_at))  # fmt: skip
+                                    amount_cents=previous.total_cents, paid_at=paid_at))
     orders = (
         Order(order_id="ORD-5001", account_id="100006", item="Pixel 9a phone",
               status=OrderStatus.SHIPPED, carrier="UPS", tracking_number="1Z999AA10123456784",
               shipped_at=t - 2 * DAY, expected_at=t + 2 * DAY),
         Order(order_id="ORD-5002", account_id="100006", item="Replacement SIM card",
               status=OrderStatus.BACKORDERED, expected_at=t + 9 * DAY),
-    )  # fmt: skip
+    )
     outage_start = _midnight(t - 30 * DAY)
     incidents = (
         Incident(incident_id="INC-7781", zip_codes=("60614",), kind=IncidentKind.FULL_OUTAGE,
                  starts_at=outage_start, ends_at=outage_start + 4 * DAY),
         Incident(incident_id="INC-7790", zip_codes=("94110",), kind=IncidentKind.DEGRADED,
                  starts_at=t - 20 * DAY, ends_at=t - 20 * DAY + timedelta(hours=3)),
-    )  # fmt: skip
+    )
     history = (
         _seed_adjustment("100008", AdjustmentKind.GOODWILL, 2000, t - 200 * DAY,
                          "goodwill credit"),
@@ -196,7 +196,7 @@ def demo_operator(t: datetime) -> DemoOperator:
                          "outage credit"),
         _seed_adjustment("100005", AdjustmentKind.LATE_FEE_WAIVER, 500, t - 95 * DAY,
                          "late fee waiver"),
-    )  # fmt: skip
+    )
     return DemoOperator(
         seeded_at=t,
         accounts=tuple(demo_accounts),

@@ -114,7 +114,7 @@ class InMemoryBss:
         bills = self.get_bills(account_id)
         with self._lock:
             credits = sum(c.amount_cents for c in self._credits.values()
-                          if c.account_id == account_id)  # fmt: skip
+                          if c.account_id == account_id)
             return sum(b.total_cents for b in bills) - self._paid_cents.get(account_id, 0) - credits
 
     def _bill_of(self, account_id: str, bill_id: str) -> Bill:
@@ -134,7 +134,7 @@ class InMemoryBss:
             if seen is not None:
                 if (seen.account_id, seen.bill_id, seen.amount_cents) != (
                     account_id, bill_id, amount_cents
-                ):  # fmt: skip
+                ):
                     raise IdempotencyConflict(f"credit key {idempotency_key} reused")
                 return seen.receipt
             receipt = PostingReceipt(
@@ -176,4 +176,4 @@ class InMemoryBss:
             (i for i in self._incidents
              if zip_code in i.zip_codes and i.starts_at < end and i.ends_at > start),
             key=lambda i: i.starts_at,
-        )  # fmt: skip
+        )

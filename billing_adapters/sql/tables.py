@@ -11,9 +11,9 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, Date, ForeignKey, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from billing_adapters.sql.types import UtcDateTime
+from billing_adapters.sql.types import NAMING_CONVENTION, UtcDateTime
 
-bss_metadata = MetaData()
+bss_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
 class BssBase(DeclarativeBase):

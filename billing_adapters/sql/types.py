@@ -8,6 +8,14 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# Named constraints, so a later batch migration on SQLite can find and drop them.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """Stored as naive UTC (SQLite has no time zones), always returned timezone-aware UTC.

@@ -47,8 +47,8 @@ def request_review(deps: Deps, declined_key: str, origin: Origin) -> Settlement:
             summary=(
                 f"Account {declined.account_id} asked for a {declined.description} of "
                 f"{format_cents(declined.amount_cents)} on bill {declined.bill_id}. The bot "
-                f"declined it under {declined.policy_rule} (policy {declined.policy_version}); the customer "
-                "asked for a person to review it."
+                f"declined it under {declined.policy_rule} (policy {declined.policy_version}); "
+                "the customer asked for a person to review it."
             ),
             proposed_amount_cents=declined.amount_cents,
         )

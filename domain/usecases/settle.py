@@ -15,8 +15,8 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.errors import ExternalSystemError, IdempotencyConflict
 from domain.ids import new_id
-from domain.money import format_cents
 from domain.model import Account
+from domain.money import format_cents
 from domain.policy import CreditAsk, Decision, decide_credit
 from domain.ports import BackOffice
 from domain.records import BOT, Adjustment, AdjustmentKind, DecisionRecord, Outcome, Status

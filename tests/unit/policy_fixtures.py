@@ -289,4 +289,3 @@ def seed_facts(name: str, policy: Policy, now: datetime = T) -> Facts:
     return facts_from_ledger(
         account.account_id, now, policy, seed_ledger(now), flagged=account.flagged
     )
-

@@ -131,9 +131,7 @@ SEED_EXTENSION_ROWS = {
 @pytest.mark.parametrize(
     ("days", "outcome", "rule"), SEED_EXTENSION_ROWS.values(), ids=SEED_EXTENSION_ROWS.keys()
 )
-def test_elenas_extensions_get_the_outcomes_in_the_demo_operator_table(
-    days, outcome, rule, policy
-):
+def test_elenas_extensions_get_the_outcomes_in_the_demo_operator_table(days, outcome, rule, policy):
     decision = decide_extension(ExtensionAsk(days=days), seed_facts("elena", policy), policy)
 
     assert decision.outcome is outcome

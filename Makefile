@@ -1,0 +1,41 @@
+# Two commands matter: `make run` and `make test`. The rest are steps they use.
+SHELL := /bin/bash
+APP := .venv/app/bin/python
+RASA := ../.venv/bot/bin/rasa
+export PYTHONPATH := $(CURDIR)
+export RASA_TELEMETRY_ENABLED := false
+
+.PHONY: setup run test lint typecheck train validate reset bench kill-switch-on kill-switch-off
+
+setup:  ## create both environments (idempotent)
+	@bash scripts/setup.sh
+
+train: setup  ## train the Rasa model unless the cached one matches data, config and Rasa version
+	@$(APP) -m app.cli.train_model
+
+validate: setup  ## Rasa's own data checks, warnings included
+	@cd bot && $(RASA) data validate --fail-on-warnings --quiet
+
+run: setup  ## migrate, seed, train if needed, then start Rasa, the action server and the web app
+	@$(APP) -m app.cli.run
+
+reset: setup  ## restore the demo back office to exactly the seed (also while running)
+	@$(APP) -m app.cli.db reset
+
+kill-switch-on: setup  ## pause every bot-applied adjustment (effective immediately)
+	@$(APP) -m app.cli.db kill-switch on
+
+kill-switch-off: setup
+	@$(APP) -m app.cli.db kill-switch off
+
+lint: setup
+	@$(APP) -m ruff check .
+
+typecheck: setup
+	@$(APP) -m mypy domain actions app billing_adapters
+
+test: setup lint typecheck validate train  ## everything CI checks
+	@$(APP) -m pytest -p no:cacheprovider tests
+
+bench: setup train  ## latency and throughput over the REST channel; prints one JSON line last
+	@$(APP) -m app.cli.bench

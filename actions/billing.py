@@ -1,0 +1,73 @@
+"""Balance, due date and "why is my bill higher"."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import call, gated
+from domain.money import format_cents
+from domain.usecases.billing import balance, explain_bill
+
+
+async def say_balance(
+    dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
+) -> list[EventType]:
+    view = await call(balance, account_id)
+    dispatcher.utter_message(
+        text=f"Your balance is {format_cents(view.balance_cents, view.currency)}. Your current "
+        f"bill of {format_cents(view.current_bill_cents, view.currency)} is due on "
+        f"{view.due_date:%B} {view.due_date.day}, {view.due_date.year}."
+    )
+    return []
+
+
+async def say_due_date(
+    dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
+) -> list[EventType]:
+    view = await call(balance, account_id)
+    dispatcher.utter_message(
+        text=f"Your current bill of {format_cents(view.current_bill_cents, view.currency)} is due "
+        f"on {view.due_date:%B} {view.due_date.day}, {view.due_date.year}."
+    )
+    return []
+
+
+async def say_bill_explanation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
+) -> list[EventType]:
+    dispatcher.utter_message(text=await call(explain_bill, account_id))
+    return []
+
+
+class ActionBalance(Action):
+    def name(self) -> str:
+        return "action_balance"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await gated(dispatcher, tracker, self.name(), say_balance)
+
+
+class ActionDueDate(Action):
+    def name(self) -> str:
+        return "action_due_date"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await gated(dispatcher, tracker, self.name(), say_due_date)
+
+
+class ActionExplainBill(Action):
+    def name(self) -> str:
+        return "action_explain_bill"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await gated(dispatcher, tracker, self.name(), say_bill_explanation)

@@ -1,0 +1,70 @@
+"""Yes, no and "start over": answered from what is pending, never from the words alone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.credits import accept_credit_offer, pending_offer
+from actions.handoff import hand_off
+
+# The PIN lock is kept in the back office per conversation, so starting over cannot reset it.
+RESET_ON_START_OVER = (
+    "identifier",
+    "pin",
+    "verified_account",
+    "customer_name",
+    "pending_request",
+    "pending_offer",
+    "last_declined",
+)
+
+
+class ActionAffirm(Action):
+    def name(self) -> str:
+        return "action_affirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        offer = pending_offer(tracker)
+        if offer is None:
+            dispatcher.utter_message(
+                text="Sorry, I'm not sure what you're agreeing to. How can I help?"
+            )
+            return []
+        if offer.get("type") == "credit":
+            return await accept_credit_offer(dispatcher, tracker, offer)
+        return await hand_off(
+            dispatcher, tracker, offer.get("reason", "customer asked for a person")
+        )
+
+
+class ActionDeny(Action):
+    def name(self) -> str:
+        return "action_deny"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        if pending_offer(tracker) is None:
+            dispatcher.utter_message(text="Okay. Is there anything else I can help with?")
+            return []
+        dispatcher.utter_message(
+            text="Okay, I haven't changed anything. Anything else I can help with?"
+        )
+        return [SlotSet("pending_offer", None)]
+
+
+class ActionStartOver(Action):
+    def name(self) -> str:
+        return "action_start_over"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(text="Okay, let's start over. How can I help?")
+        return [SlotSet(slot, None) for slot in RESET_ON_START_OVER]

@@ -1,0 +1,58 @@
+"""Handing over to a person: on request, after a decline, for a forgotten PIN."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import call, channel_of, verified_account
+from actions.credits import origin_of
+from actions.replies import handoff_text, settlement_text
+from domain.usecases.cases import request_person
+from domain.usecases.review import request_review
+
+
+async def hand_off(
+    dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
+) -> list[EventType]:
+    account_id = verified_account(tracker)
+    declined_key = tracker.get_slot("last_declined")
+    if account_id and declined_key:
+        settlement = await call(request_review, str(declined_key), origin_of(tracker))
+        dispatcher.utter_message(text=settlement_text(settlement))
+        return [SlotSet("last_declined", None), SlotSet("pending_offer", None)]
+    handoff = await call(
+        request_person,
+        conversation_id=tracker.sender_id,
+        account_id=account_id,
+        channel=channel_of(tracker),
+        reason=reason,
+    )
+    dispatcher.utter_message(text=handoff_text(handoff))
+    return [SlotSet("pending_offer", None)]
+
+
+class ActionHandoff(Action):
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await hand_off(dispatcher, tracker, "customer asked for a person")
+
+
+class ActionForgotPin(Action):
+    def name(self) -> str:
+        return "action_forgot_pin"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            text="I can't reset PINs myself, but a person from our team can verify you another way."
+        )
+        return await hand_off(dispatcher, tracker, "customer forgot their PIN")

@@ -1,0 +1,104 @@
+"""The verify form: account or phone, then PIN. The PIN slot is cleared on every path."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.billing import say_balance, say_bill_explanation, say_due_date
+from actions.common import HANDOFF_OFFER, LOCKED_TEXT, Handler, call, verified_account
+from actions.credits import offer_late_fee_waiver
+from domain.identity import Identifier, parse_identifier, parse_pin
+from domain.usecases.verification import conversation_locked, verify_identity
+
+PENDING_HANDLERS: dict[str, Handler] = {
+    "action_balance": say_balance,
+    "action_due_date": say_due_date,
+    "action_explain_bill": say_bill_explanation,
+    "action_offer_late_fee_waiver": offer_late_fee_waiver,
+}
+NOT_VERIFIED = "I couldn't verify those details."
+
+
+class ValidateVerifyForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_verify_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> list[str]:
+        if verified_account(tracker) or tracker.get_slot("verification_locked"):
+            return []
+        return domain_slots
+
+    async def validate_identifier(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        if await call(conversation_locked, tracker.sender_id):
+            dispatcher.utter_message(text=LOCKED_TEXT)
+            return {"identifier": None, "verification_locked": True, "pending_offer": HANDOFF_OFFER}
+        identifier = parse_identifier(str(value or ""))
+        if identifier is None:
+            dispatcher.utter_message(
+                text="That doesn't look like an account number (6 digits) or a phone number."
+            )
+            return {"identifier": None}
+        return {"identifier": identifier.encode()}
+
+    async def validate_pin(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> dict[str, Any]:
+        pin = parse_pin(str(value or ""))
+        identifier = Identifier.decode(str(tracker.get_slot("identifier") or ""))
+        if pin is None:
+            dispatcher.utter_message(text="Your PIN is 4 digits. Please type just those 4 digits.")
+            return {"pin": None}
+        if identifier is None:
+            return {"pin": None, "identifier": None}
+        outcome = await call(verify_identity, tracker.sender_id, identifier, pin)
+        if outcome.verified:
+            return {
+                "pin": None,
+                "verified_account": outcome.account_id,
+                "customer_name": outcome.first_name,
+            }
+        if outcome.conversation_locked:
+            dispatcher.utter_message(text=f"{NOT_VERIFIED} {LOCKED_TEXT}")
+            return {
+                "pin": None,
+                "identifier": None,
+                "verification_locked": True,
+                "pending_offer": HANDOFF_OFFER,
+            }
+        dispatcher.utter_message(text=f"{NOT_VERIFIED} Let's try again.")
+        return {"pin": None, "identifier": None}
+
+
+class ActionAfterVerification(Action):
+    """Runs when the verify form ends: greet the verified customer and do what they asked."""
+
+    def name(self) -> str:
+        return "action_after_verification"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        account_id = verified_account(tracker)
+        pending = str(tracker.get_slot("pending_request") or "")
+        events: list[EventType] = [SlotSet("pending_request", None)]
+        if account_id is None:
+            return events
+        name = tracker.get_slot("customer_name") or "there"
+        dispatcher.utter_message(text=f"Thanks, {name}, you're verified.")
+        handler = PENDING_HANDLERS.get(pending)
+        if handler is None:
+            dispatcher.utter_message(text="How can I help you today?")
+            return events
+        return events + await handler(dispatcher, tracker, account_id)

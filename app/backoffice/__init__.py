@@ -1,0 +1,1 @@
+"""Our own back office: adjustments, extensions, cases, decisions, PIN attempts, flags."""

@@ -1,0 +1,123 @@
+"""Tables of our own back office, in their own MetaData (the BSS has its own, ``bss_``).
+
+Column names equal the field names of the domain records, so rows map to records by name.
+No table has a PIN column: a PIN attempt records only whether it succeeded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Integer, MetaData, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from billing_adapters.sql.types import NAMING_CONVENTION, UtcDateTime
+
+backoffice_metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class BackOfficeBase(DeclarativeBase):
+    metadata = backoffice_metadata
+
+
+class AdjustmentRow(BackOfficeBase):
+    __tablename__ = "adjustments"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    policy_rule: Mapped[str] = mapped_column(String(100))
+    rules_fired: Mapped[list[str]] = mapped_column(JSON)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(200))
+    bill_id: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500))
+    case_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    bss_reference: Mapped[str | None] = mapped_column(String(64))
+
+
+class PaymentExtensionRow(BackOfficeBase):
+    __tablename__ = "payment_extensions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
+    bill_id: Mapped[str] = mapped_column(String(64))
+    days: Mapped[int] = mapped_column(Integer)
+    new_due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(32))
+    proposed_by: Mapped[str] = mapped_column(String(64))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    policy_rule: Mapped[str] = mapped_column(String(100))
+    rules_fired: Mapped[list[str]] = mapped_column(JSON)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    request_fingerprint: Mapped[str] = mapped_column(String(200))
+    case_id: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class CaseRow(BackOfficeBase):
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reference: Mapped[str] = mapped_column(String(32), unique=True)
+    account_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    conversation_id: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_amount_cents: Mapped[int | None] = mapped_column(BigInteger)
+    summary: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class CounterRow(BackOfficeBase):
+    """Named monotonic counters (case references); a portable stand-in for a sequence."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class DecisionRow(BackOfficeBase):
+    __tablename__ = "decisions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    actor: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(100))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    policy_version: Mapped[str] = mapped_column(String(32))
+    rules_fired: Mapped[list[str]] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(32))
+
+
+class PinAttemptRow(BackOfficeBase):
+    __tablename__ = "pin_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    account_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class OperatorFlagRow(BackOfficeBase):
+    """Operator switches read on every decision (kill switch) and the seed time."""
+
+    __tablename__ = "operator_flags"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,88 @@
+"""`make run`: prepare everything, then run the whole stack in the foreground until Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+
+from app.bootstrap import get_settings
+from app.cli.db import prepare_database
+from app.cli.stack import ROOT, Stack, StackConfig
+
+
+def ensure_tokens() -> dict[str, str]:
+    """Tokens from the environment or .env; generated for this run when unset."""
+    settings = get_settings()
+    return {
+        "RASA_TOKEN": settings.rasa_token or secrets.token_urlsafe(24),
+        "OPS_API_TOKEN": settings.ops_api_token or secrets.token_urlsafe(24),
+    }
+
+
+def banner(config: StackConfig, tokens: dict[str, str]) -> str:
+    return f"""
+Kestrel self-care is running. Ctrl-C stops everything.
+  Rasa (REST channel)  {config.rasa_url}/webhooks/rest/webhook
+  Rasa HTTP API token  {tokens["RASA_TOKEN"]}
+  Action server        {config.action_url}
+  Web app              {config.web_url}/healthz
+  Ops API token        {tokens["OPS_API_TOKEN"]}
+
+Try it:
+  curl -s {config.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"hi"}}'
+  curl -s -H "Authorization: Bearer {tokens["OPS_API_TOKEN"]}" {config.web_url}/api/accounts/100001
+"""
+
+
+def _interrupt(*_: object) -> None:
+    raise KeyboardInterrupt  # SIGTERM stops the stack as cleanly as Ctrl-C
+
+
+def main() -> int:
+    settings = get_settings()
+    prepare_database()
+    print("==> Checking the Rasa model", flush=True)
+    subprocess.run([sys.executable, "-m", "app.cli.train_model"], check=True, cwd=ROOT)
+    tokens = ensure_tokens()
+    config = StackConfig(
+        rasa_port=int(settings.rasa_url.rsplit(":", 1)[-1]),
+        action_port=settings.action_server_port,
+        web_port=settings.web_port,
+        env={
+            **tokens,
+            "DATABASE_URL": settings.database_url,
+            "RASA_TRACKER_DB": settings.tracker_store_db,
+        },
+    )
+    stack = Stack(config)
+    print("==> Starting Rasa, the action server and the web app (Rasa takes ~20-40 s)", flush=True)
+    started = time.monotonic()
+    stack.start()
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        stack.wait_ready(progress=True)
+        print(f"  ready in {time.monotonic() - started:.0f} s")
+        print(banner(config, tokens), flush=True)
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(0.5)
+        dead = [name for name, p in stack.processes.items() if p.poll() is not None]
+        print(f"error: {', '.join(dead)} stopped unexpectedly; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping...", flush=True)
+        return 0
+    except (RuntimeError, TimeoutError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    finally:
+        stack.stop()
+        print("Stopped.")
+
+
+if __name__ == "__main__":
+    os.chdir(ROOT)
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""Starting and stopping the whole stack: Rasa (bot env), action server and web app (app env).
+
+Used by ``make run`` (foreground, logs to the terminal), by the end-to-end tests and by the
+benchmark (ports and files of their own, logs to files).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
+APP_PYTHON = Path(sys.executable)
+
+
+@dataclass
+class StackConfig:
+    rasa_port: int = 5005
+    action_port: int = 5055
+    web_port: int = 8000
+    host: str = "127.0.0.1"
+    model: Path = ROOT / "bot" / "models" / "current.tar.gz"
+    env: Mapping[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None  # None: inherit the terminal
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.host}:{self.action_port}"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+
+def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str], Path]]:
+    return {
+        "actions": (
+            [
+                str(APP_PYTHON),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "actions",
+                "-p",
+                str(config.action_port),
+            ],
+            ROOT,
+        ),
+        "web": (
+            [
+                str(APP_PYTHON),
+                "-m",
+                "uvicorn",
+                "app.web.main:create_app",
+                "--factory",
+                "--host",
+                config.host,
+                "--port",
+                str(config.web_port),
+                "--log-level",
+                "warning",
+            ],
+            ROOT,
+        ),
+        "rasa": (
+            [
+                str(BOT_PYTHON),
+                "-m",
+                "rasa",
+                "run",
+                "--enable-api",
+                "--auth-token",
+                rasa_token,
+                "-i",
+                config.host,
+                "-p",
+                str(config.rasa_port),
+                "-m",
+                str(config.model),
+                "--endpoints",
+                "endpoints.yml",
+                "--credentials",
+                "credentials.yml",
+            ],
+            ROOT / "bot",
+        ),
+    }
+
+
+class Stack:
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: list[IO[bytes]] = []
+
+    def environment(self) -> dict[str, str]:
+        env = {**os.environ, **self.config.env}
+        env.update(
+            PYTHONPATH=str(ROOT),
+            SANIC_HOST=self.config.host,  # rasa-sdk binds 0.0.0.0 unless told
+            ACTION_SERVER_URL=self.config.action_url,
+            ACTION_SERVER_PORT=str(self.config.action_port),
+            RASA_URL=self.config.rasa_url,
+            WEB_PORT=str(self.config.web_port),
+        )
+        env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        return env
+
+    def start(self) -> None:
+        env = self.environment()
+        for name, (command, cwd) in _commands(self.config, env.get("RASA_TOKEN", "")).items():
+            output: IO[bytes] | None = None
+            if self.config.log_dir is not None:
+                self.config.log_dir.mkdir(parents=True, exist_ok=True)
+                output = open(self.config.log_dir / f"{name}.log", "wb")  # noqa: SIM115
+                self._logs.append(output)
+            self.processes[name] = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT if output else None,
+                start_new_session=True,
+            )
+
+    def probes(self) -> dict[str, str]:
+        return {
+            "actions": f"{self.config.action_url}/health",
+            "web": f"{self.config.web_url}/healthz",
+            "rasa": f"{self.config.rasa_url}/version",
+        }
+
+    def wait_ready(self, timeout_s: float = 180.0, progress: bool = False) -> None:
+        deadline = time.monotonic() + timeout_s
+        pending = dict(self.probes())
+        while pending:
+            for name, url in list(pending.items()):
+                process = self.processes[name]
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited with code {process.returncode}")
+                try:
+                    if httpx.get(url, timeout=2.0).status_code < 500:
+                        del pending[name]
+                        if progress:
+                            print(f"  {name} is up", flush=True)
+                except httpx.HTTPError:
+                    pass
+            if pending and time.monotonic() > deadline:
+                raise TimeoutError(f"not ready after {timeout_s:.0f} s: {', '.join(pending)}")
+            if pending:
+                time.sleep(0.5)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+        for log in self._logs:
+            log.close()
+
+    def __enter__(self) -> Stack:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

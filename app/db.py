@@ -1,0 +1,73 @@
+"""Engines and schema upgrades for the one database that holds the back office and the BSS.
+
+SQLite (the default) gets WAL, a long busy timeout and ``BEGIN IMMEDIATE`` transactions, so that
+several processes (action server, web app, seeder) serialise their writers instead of failing
+with "database is locked" half-way through a transaction. Nothing here connects at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS = ROOT / "migrations"
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _ensure_sqlite_folder(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    # SQLAlchemy's documented pysqlite recipe: take transaction control away from the driver,
+    # then open every transaction with BEGIN IMMEDIATE (the write lock up front, no upgrade
+    # deadlocks between two readers that both decide to write).
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; extra keyword arguments go to ``create_engine``."""
+    if is_sqlite(url):
+        _ensure_sqlite_folder(url)
+        # The driver's own timeout also waits for the lock (seconds).
+        connect_args = {"timeout": 30, "check_same_thread": False}
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic Config built in code (no alembic.ini needed), pointing at our migrations."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    # ConfigParser interpolation would eat a '%' of a URL-encoded password.
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade_to_head(url: str) -> None:
+    """Bring the database at ``url`` to the newest schema (what ``make run`` does first)."""
+    command.upgrade(alembic_config(url), "head")

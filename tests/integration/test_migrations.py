@@ -1,0 +1,114 @@
+"""Alembic owns the schema: head matches the models, and seeding is repeatable."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import MetaData, func, inspect, select
+
+from app.backoffice.sql import SqlBackOfficeFactory
+from app.backoffice.tables import PinAttemptRow, backoffice_metadata
+from app.db import alembic_config, make_engine, upgrade_to_head
+from app.seeding import reset_demo, seed_if_empty, seed_is_stale, seeded_at
+from billing_adapters.sql import SqlBss, bss_metadata
+from billing_adapters.sql.tables import BssAccount
+
+pytestmark = pytest.mark.integration
+
+T = datetime(2026, 11, 22, 20, 54, 34, tzinfo=timezone.utc)
+ALL_TABLES = set(bss_metadata.tables) | set(backoffice_metadata.tables)
+
+
+def test_upgrade_head_from_empty_builds_a_schema_identical_to_the_models(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'db.sqlite'}"  # folder created on demand
+    upgrade_to_head(url)
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        assert ALL_TABLES | {"alembic_version"} == set(inspect(connection).get_table_names())
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        for metadata in (bss_metadata, backoffice_metadata):
+            assert compare_metadata(context, metadata) == [] or _only_other(
+                compare_metadata(context, metadata), metadata
+            )
+    engine.dispose()
+
+
+def _only_other(diffs: list, metadata: MetaData) -> bool:
+    # Comparing one metadata alone reports the other's tables as "removed"; nothing else may differ.
+    return all(d[0] == "remove_table" and d[1].name not in metadata.tables for d in diffs)
+
+
+def test_both_metadatas_together_match_head_exactly(engine):
+    combined = MetaData()
+    for metadata in (bss_metadata, backoffice_metadata):
+        for table in metadata.tables.values():
+            table.to_metadata(combined)
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, combined) == []
+
+
+def test_downgrade_to_base_removes_everything(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade_to_head(url)
+    command.downgrade(alembic_config(url), "base")
+    engine = make_engine(url)
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    engine.dispose()
+
+
+def test_no_table_has_a_pin_column(engine):
+    for table in inspect(engine).get_table_names():
+        columns = {c["name"] for c in inspect(engine).get_columns(table)}
+        assert not {"pin", "pin_code", "pin_clear"} & columns, table
+    assert "pin" not in PinAttemptRow.__table__.columns
+
+
+def test_reset_twice_gives_the_same_balances_and_history(engine):
+    bss = SqlBss(engine)
+    accounts = [f"10000{n}" for n in range(1, 9)]
+    reset_demo(engine, T)
+    first = [bss.get_balance_cents(a) for a in accounts]
+    bss.post_credit("100001", "B-100001-2", 500, "late fee waiver", "k-1")
+    with SqlBackOfficeFactory(engine)() as office:
+        office.flags.set_kill_switch(True)
+        office.cases.next_reference()
+        office.commit()
+    reset_demo(engine, T)
+    assert [bss.get_balance_cents(a) for a in accounts] == first
+    assert first == [11240, 8130, 6840, 25410, 10810, 6840, 7340, 7410]
+    with SqlBackOfficeFactory(engine)() as office:
+        assert not office.flags.kill_switch()
+        assert office.cases.next_reference() == "KM-1001"
+        hiro = office.adjustments.for_account("100008")
+        assert [(a.kind.value, a.amount_cents) for a in hiro] == [
+            ("goodwill", 2000), ("outage_credit", 2500),
+        ]  # fmt: skip
+        assert all(a.idempotency_key.startswith("seed-") for a in hiro)
+        assert office.adjustments.bot_applied_cents_since(T - timedelta(365), "100008") == 4500
+        assert office.adjustments.count_since(
+            "100005", office.adjustments.for_account("100005")[0].kind, T - timedelta(365)
+        ) == 1
+
+
+def test_seed_if_empty_seeds_once_and_remembers_when(engine):
+    assert seeded_at(engine) is None
+    assert seed_if_empty(engine, T)
+    assert not seed_if_empty(engine, T + timedelta(days=1))
+    assert seeded_at(engine) == T
+    with engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(BssAccount)) == 8
+    assert not seed_is_stale(engine, T + timedelta(days=7))
+    assert seed_is_stale(engine, T + timedelta(days=7, seconds=1))
+
+
+def test_sqlite_connections_use_wal_and_wait_for_the_lock(engine):
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1

@@ -1,0 +1,147 @@
+"""The actions translate only: a tracker in, use-case results out as replies and slot events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.billing import ActionBalance
+from actions.conversation import ActionAffirm, ActionStartOver
+from actions.credits import ActionOfferLateFeeWaiver
+from actions.handoff import ActionHandoff
+from actions.verification import ActionAfterVerification, ValidateVerifyForm
+from app.bootstrap import use_deps
+from domain.usecases.deps import Deps
+from tests.unit.fakes import demo_deps
+
+DOMAIN: dict[str, Any] = {"forms": {"verify_form": {"required_slots": ["identifier", "pin"]}}}
+
+
+@pytest.fixture
+def deps() -> Iterator[Deps]:
+    deps = demo_deps()
+    use_deps(deps)
+    yield deps
+    use_deps(None)
+
+
+def tracker(sender: str = "conv", text: str = "", **slots: Any) -> Tracker:
+    return Tracker.from_dict(
+        {
+            "sender_id": sender,
+            "slots": slots,
+            "latest_message": {"text": text, "intent": {"name": "inform"}, "entities": []},
+            "events": [{"event": "user", "text": text, "input_channel": "rest"}],
+            "paused": False,
+            "latest_event_time": None,
+            "followup_action": None,
+            "active_loop": {"name": "verify_form"},
+            "latest_action_name": None,
+        }
+    )
+
+
+def texts(dispatcher: CollectingDispatcher) -> str:
+    return " ".join(m.get("text") or "" for m in dispatcher.messages)
+
+
+def slots_set(events: list[dict[str, Any]]) -> dict[str, Any]:
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+async def test_an_unverified_balance_question_starts_verification_and_discloses_nothing(
+    deps: Deps,
+) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionBalance().run(dispatcher, tracker(), {})
+    assert slots_set(events) == {"pending_request": "action_balance"}
+    assert any(e["event"] == "followup" and e["name"] == "verify_form" for e in events)
+    assert "$" not in texts(dispatcher)
+
+
+async def test_the_right_pin_verifies_and_the_pin_slot_is_cleared(deps: Deps) -> None:
+    dispatcher = CollectingDispatcher()
+    form = ValidateVerifyForm()
+    result = await form.validate_pin(
+        "4321", dispatcher, tracker(identifier="account:100001"), DOMAIN
+    )
+    assert result == {"pin": None, "verified_account": "100001", "customer_name": "Ana"}
+
+
+async def test_a_reply_that_is_not_four_digits_is_asked_again_and_not_counted(deps: Deps) -> None:
+    dispatcher = CollectingDispatcher()
+    form = ValidateVerifyForm()
+    for _ in range(4):
+        result = await form.validate_pin(
+            "no idea", dispatcher, tracker(identifier="account:100001"), DOMAIN
+        )
+        assert result == {"pin": None}
+    with deps.backoffice() as office:
+        assert office.pin_attempts.failures_in_conversation("conv") == 0
+
+
+async def test_the_third_wrong_pin_locks_and_offers_a_person(deps: Deps) -> None:
+    form = ValidateVerifyForm()
+    for _ in range(2):
+        await form.validate_pin(
+            "0000", CollectingDispatcher(), tracker(identifier="account:100001"), DOMAIN
+        )
+    dispatcher = CollectingDispatcher()
+    result = await form.validate_pin(
+        "0000", dispatcher, tracker(identifier="account:100001"), DOMAIN
+    )
+    assert result["verification_locked"] is True
+    assert json.loads(result["pending_offer"])["type"] == "handoff"
+    assert "person" in texts(dispatcher)
+
+
+async def test_after_verification_the_pending_request_is_answered(deps: Deps) -> None:
+    dispatcher = CollectingDispatcher()
+    t = tracker(verified_account="100001", customer_name="Ana", pending_request="action_balance")
+    events = await ActionAfterVerification().run(dispatcher, t, {})
+    assert slots_set(events) == {"pending_request": None}
+    assert "Thanks, Ana" in texts(dispatcher)
+    assert "$112.40" in texts(dispatcher)
+
+
+async def test_a_waiver_is_offered_with_its_amount_and_applied_only_after_yes(deps: Deps) -> None:
+    offer = CollectingDispatcher()
+    events = await ActionOfferLateFeeWaiver().run(offer, tracker(verified_account="100001"), {})
+    assert "$5.00" in texts(offer) and "Shall I go ahead" in texts(offer)
+    assert deps.billing.get_balance_cents("100001") == 11240
+
+    pending = slots_set(events)["pending_offer"]
+    done = CollectingDispatcher()
+    await ActionAffirm().run(done, tracker(verified_account="100001", pending_offer=pending), {})
+    assert "$107.40" in texts(done)
+    assert deps.billing.get_balance_cents("100001") == 11240 - 500
+
+
+async def test_an_offer_made_to_another_account_is_never_applied(deps: Deps) -> None:
+    offer = json.dumps({"type": "credit", "kind": "late_fee_waiver", "account_id": "100001"})
+    dispatcher = CollectingDispatcher()
+    await ActionAffirm().run(
+        dispatcher, tracker(verified_account="100002", pending_offer=offer), {}
+    )
+    assert deps.billing.get_balance_cents("100001") == 11240
+    assert deps.billing.get_balance_cents("100002") == 8130
+
+
+async def test_asking_for_a_person_gives_a_case_reference_and_a_wait(deps: Deps) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionHandoff().run(dispatcher, tracker(verified_account="100003"), {})
+    assert "KM-1001" in texts(dispatcher) and "minutes" in texts(dispatcher)
+
+
+async def test_starting_over_forgets_the_customer_but_not_the_pin_lock(deps: Deps) -> None:
+    events = await ActionStartOver().run(
+        CollectingDispatcher(), tracker(verified_account="100001"), {}
+    )
+    reset = slots_set(events)
+    assert reset["verified_account"] is None
+    assert "verification_locked" not in reset
