@@ -13,7 +13,7 @@ from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 from app.backoffice.codec import to_columns
-from app.backoffice.sql import serialised_sessions
+from app.backoffice.sessions import serialised_sessions
 from app.backoffice.tables import AdjustmentRow, OperatorFlagRow, backoffice_metadata
 from billing_adapters.demo_operator import demo_operator
 from billing_adapters.sql.load import insert_demo

@@ -103,6 +103,8 @@ def _kind_rules(ask: CreditAsk, facts: Facts, policy: Policy) -> list[tuple[str,
             return [("outage_credit.no_full_outage_day", Outcome.DECLINE)]
         return [("outage_credit.full_days", Outcome.APPLY)]
     if ask.kind is AdjustmentKind.THIRD_PARTY_DISPUTE:
+        if ask.amount_cents == 0:
+            return [("third_party_charge.none_found", Outcome.DECLINE)]
         return [("third_party_charge.always_human", Outcome.HUMAN)]
     return [("goodwill.always_human", Outcome.HUMAN)]
 
@@ -129,9 +131,9 @@ def _cap_rules(amount: int, facts: Facts, policy: Policy) -> list[tuple[str, Out
 
 def decide_credit(ask: CreditAsk, facts: Facts, policy: Policy) -> Decision:
     """Decide a credit: apply, human or decline. All fired rules are recorded."""
-    hits = _kind_rules(ask, facts, policy)
+    hits = _kind_rules(ask, facts, policy) + _guard_rules(facts)
     if ask.amount_cents > 0:
-        hits += _guard_rules(facts) + _cap_rules(ask.amount_cents, facts, policy)
+        hits += _cap_rules(ask.amount_cents, facts, policy)
     return _combine(hits, policy.version)
 
 

@@ -15,7 +15,7 @@ _JSON_FIELDS = frozenset({"rules_fired", "request", "facts"})
 
 def to_columns(record: BaseModel) -> dict[str, Any]:
     python = record.model_dump()
-    as_json = record.model_dump(mode="json", include=_JSON_FIELDS & python.keys())
+    as_json = record.model_dump(mode="json", include=set(_JSON_FIELDS & python.keys()))
     columns: dict[str, Any] = {}
     for name, value in python.items():
         if name in _JSON_FIELDS:

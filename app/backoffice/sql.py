@@ -11,11 +11,12 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, event, func, select, text
+from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.backoffice.codec import from_row, to_columns
+from app.backoffice.sessions import serialised_sessions
 from app.backoffice.tables import (
     AdjustmentRow,
     CaseRow,
@@ -46,8 +47,6 @@ from domain.records import (
     Status,
 )
 
-# Any constant works; it only has to be the same in every process that writes the back office.
-ADVISORY_LOCK_KEY = 7_351_042
 CASE_COUNTER = "case_reference"
 FIRST_CASE_NUMBER = 1001
 KILL_SWITCH = "kill_switch"
@@ -233,20 +232,6 @@ class SqlBackOffice:
 
     def commit(self) -> None:
         self._session.commit()
-
-
-def _lock_on_postgres(session: Session, _tx: SessionTransaction, connection: Any) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-
-
-def serialised_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions whose every transaction is serialised with all other back-office writers."""
-    sessions = sessionmaker(engine, expire_on_commit=False)
-    if engine.dialect.name == "postgresql":
-        # after_begin also fires for the transaction that follows a commit() in the same block.
-        event.listen(sessions, "after_begin", _lock_on_postgres)
-    return sessions
 
 
 class SqlBackOfficeFactory:

@@ -4,7 +4,6 @@ with a back office and tracker store of their own in a temporary folder."""
 from __future__ import annotations
 
 import secrets
-import socket
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,17 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.cli.stack import Stack, StackConfig
+from app.cli.stack import Stack, StackConfig, free_port
 from app.db import make_engine, upgrade_to_head
 from app.seeding import reset_demo
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -6,7 +6,6 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from app.seeding import reset_demo
 from billing_adapters.demo_operator import demo_operator
 from billing_adapters.memory import InMemoryBss
 from billing_adapters.sql import SqlBss
@@ -15,7 +14,7 @@ from domain.model import IncidentKind, LineCategory, OrderStatus
 
 pytestmark = pytest.mark.integration
 
-T = datetime(2026, 11, 22, 20, 54, 34, tzinfo=timezone.utc)  # the seed time
+T = datetime(2026, 11, 22, 20, 54, 34, tzinfo=timezone.utc)  # conftest.SEED_TIME
 
 BALANCES = {
     "100001": 11240, "100002": 8130, "100003": 6840, "100004": 25410,
@@ -35,9 +34,7 @@ PREVIOUS_TOTALS = {
 def bss(request: pytest.FixtureRequest):
     if request.param == "memory":
         return InMemoryBss.from_demo(demo_operator(T))
-    engine = request.getfixturevalue("engine")
-    reset_demo(engine, T)
-    return SqlBss(engine)
+    return SqlBss(request.getfixturevalue("seeded_engine"))
 
 
 def test_an_account_is_found_by_number_or_by_phone(bss):

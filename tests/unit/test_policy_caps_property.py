@@ -1,12 +1,10 @@
 """Whatever customers ask, in whatever order, the bot never applies more than the policy allows.
 
-(Also: never more than one late-fee waiver per account per window, nothing under the kill
-switch, nothing for a flagged account.)
-
 A simulated ledger records only the credits the policy lets the bot apply; the facts for every
 new request are computed from that ledger (rolling window reaching back exactly N days from now,
 daily budget over the calendar day in UTC). Afterwards no single adjustment, no account over any
-rolling window, and no calendar day has gone past its cap.
+rolling window, and no calendar day has gone past its cap; nor has any account had more than one
+late-fee waiver per window, or anything applied under the kill switch or while flagged.
 """
 
 from __future__ import annotations

@@ -1,0 +1,231 @@
+"""`make bench`: latency and throughput of verified conversations over the REST channel.
+
+Each conversation verifies, asks why the bill went up, asks for the late fee to be waived and says
+yes, on an account the benchmark generates for itself (a copy of Ana's bills), so every one takes
+the full apply path. Uses a running stack if one answers on the configured ports; otherwise starts
+its own on free ports with a throwaway database. The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import psutil
+from sqlalchemy.orm import Session
+
+from app.bootstrap import get_settings
+from app.cli.stack import Stack, StackConfig, free_port
+from app.db import make_engine, upgrade_to_head
+from app.seeding import reset_demo
+from billing_adapters.demo_operator import DemoOperator, demo_operator
+from billing_adapters.sql.load import insert_demo
+
+CONVERSATIONS = {1: 8, 10: 40}
+TEMPLATE_ACCOUNT = "100001"  # Ana: a late fee on the current bill and no waiver in the window
+
+
+def bench_accounts(now: datetime, count: int) -> tuple[DemoOperator, list[str]]:
+    """``count`` copies of the template account with fresh ids, phones and line ids."""
+    demo = demo_operator(now)
+    entry = next(a for a in demo.accounts if a.account.account_id == TEMPLATE_ACCOUNT)
+    bills = [b for b in demo.bills if b.account_id == TEMPLATE_ACCOUNT]
+    base = 700000 + secrets.randbelow(200) * 1000
+    accounts, all_bills, ids = [], [], []
+    for n in range(count):
+        account_id = str(base + n)
+        ids.append(account_id)
+        account = entry.account.model_copy(
+            update={"account_id": account_id, "phone": f"+1555{account_id}9"[:12]}
+        )
+        accounts.append(entry.model_copy(update={"account": account}))
+        for bill in bills:
+            bill_id = bill.bill_id.replace(TEMPLATE_ACCOUNT, account_id)
+            lines = tuple(
+                line.model_copy(update={"line_id": f"{bill_id}-{i}"})
+                for i, line in enumerate(bill.lines)
+            )
+            all_bills.append(
+                bill.model_copy(
+                    update={"bill_id": bill_id, "account_id": account_id, "lines": lines}
+                )
+            )
+    payments = tuple(
+        p.model_copy(
+            update={
+                "account_id": a,
+                "bill_id": p.bill_id.replace(TEMPLATE_ACCOUNT, a),
+            }
+        )
+        for a in ids
+        for p in demo.payments
+        if p.account_id == TEMPLATE_ACCOUNT
+    )
+    subset = demo.model_copy(
+        update={
+            "accounts": tuple(accounts),
+            "bills": tuple(all_bills),
+            "payments": payments,
+            "orders": (),
+            "incidents": (),
+            "history": (),
+        }
+    )
+    return subset, ids
+
+
+def add_accounts(database_url: str, count: int) -> list[str]:
+    engine = make_engine(database_url)
+    subset, ids = bench_accounts(datetime.now(timezone.utc), count)
+    with Session(engine) as session, session.begin():
+        insert_demo(session, subset)
+    engine.dispose()
+    return ids
+
+
+def conversation(rasa_url: str, account_id: str) -> tuple[list[float], bool]:
+    sender = f"bench-{account_id}-{secrets.token_hex(3)}"
+    turns = ["hi", "why is my bill higher", account_id, "4321", "waive the late fee", "yes"]
+    latencies, last = [], ""
+    with httpx.Client(timeout=60) as client:
+        for text in turns:
+            started = time.perf_counter()
+            response = client.post(
+                f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": text}
+            )
+            latencies.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+            last = " ".join(m.get("text", "") for m in response.json())
+    return latencies, last.startswith("Done.")
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+class RssSampler:
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = pids
+        self.peak = dict.fromkeys(pids, 0.0)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _tree_rss(self, pid: int) -> float:
+        try:
+            root = psutil.Process(pid)
+            procs = [root, *root.children(recursive=True)]
+            return sum(p.memory_info().rss for p in procs) / 2**20
+        except psutil.Error:
+            return 0.0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for name, pid in self.pids.items():
+                self.peak[name] = max(self.peak[name], self._tree_rss(pid))
+            self._stop.wait(0.2)
+
+    def __enter__(self) -> RssSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def listening_pid(port: int) -> int | None:
+    for connection in psutil.net_connections(kind="tcp"):
+        if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
+            return connection.pid
+    return None
+
+
+@contextmanager
+def stack_under_test() -> Iterator[tuple[StackConfig, str, dict[str, int]]]:
+    settings = get_settings()
+    running = StackConfig(
+        rasa_port=int(settings.rasa_url.rsplit(":", 1)[-1]),
+        action_port=settings.action_server_port,
+        web_port=settings.web_port,
+    )
+    try:
+        up = httpx.get(f"{running.web_url}/healthz", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        up = False
+    if up:
+        print("Using the running stack.", flush=True)
+        names = {"rasa": running.rasa_port, "actions": running.action_port, "web": running.web_port}
+        pids = {n: pid for n, port in names.items() if (pid := listening_pid(port))}
+        yield running, settings.database_url, pids
+        return
+    with tempfile.TemporaryDirectory(prefix="kestrel-bench-") as folder:
+        print("Starting a stack of its own (throwaway database, free ports)...", flush=True)
+        database_url = f"sqlite:///{Path(folder) / 'backoffice.db'}"
+        upgrade_to_head(database_url)
+        engine = make_engine(database_url)
+        reset_demo(engine, datetime.now(timezone.utc))
+        engine.dispose()
+        config = StackConfig(
+            rasa_port=free_port(),
+            action_port=free_port(),
+            web_port=free_port(),
+            log_dir=Path(folder) / "logs",
+            env={
+                "DATABASE_URL": database_url,
+                "RASA_TRACKER_DB": str(Path(folder) / "tracker.db"),
+                "RASA_TOKEN": secrets.token_urlsafe(16),
+                "OPS_API_TOKEN": secrets.token_urlsafe(16),
+            },
+        )
+        with Stack(config) as stack:
+            stack.wait_ready(timeout_s=240, progress=True)
+            yield config, database_url, {n: p.pid for n, p in stack.processes.items()}
+
+
+def run_level(rasa_url: str, accounts: list[str], concurrency: int) -> dict[str, float]:
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        results = list(pool.map(lambda a: conversation(rasa_url, a), accounts))
+    elapsed = time.perf_counter() - started
+    latencies = [ms for turns, _ in results for ms in turns]
+    applied = sum(ok for _, ok in results)
+    print(
+        f"  concurrency {concurrency}: {len(accounts)} conversations, {len(latencies)} turns in "
+        f"{elapsed:.1f} s; {applied}/{len(accounts)} waivers applied; "
+        f"mean {statistics.mean(latencies):.0f} ms",
+        flush=True,
+    )
+    return {
+        "p50_ms": round(percentile(latencies, 0.50), 1),
+        "p95_ms": round(percentile(latencies, 0.95), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1),
+        "turns_per_s": round(len(latencies) / elapsed, 1),
+    }
+
+
+def main() -> None:
+    with stack_under_test() as (config, database_url, pids):
+        accounts = add_accounts(database_url, sum(CONVERSATIONS.values()) + 1)
+        conversation(config.rasa_url, accounts.pop())  # warm-up, not measured
+        report: dict[str, object] = {"concurrency": {}}
+        with RssSampler(pids) as sampler:
+            for level, count in CONVERSATIONS.items():
+                batch, accounts = accounts[:count], accounts[count:]
+                report["concurrency"][str(level)] = run_level(config.rasa_url, batch, level)  # type: ignore[index]
+        report["peak_rss_mb"] = {name: round(mb) for name, mb in sampler.peak.items()}
+    print(json.dumps(report), flush=True)
+
+
+if __name__ == "__main__":
+    main()
