@@ -118,6 +118,8 @@ def train(key: str, cache: Path) -> Path:
 def install(cached: Path) -> Path:
     """Make bot/models/current.tar.gz the cached model (hard link, else copy), atomically."""
     CURRENT_MODEL.parent.mkdir(parents=True, exist_ok=True)
+    if CURRENT_MODEL.is_file() and os.path.samefile(cached, CURRENT_MODEL):
+        return CURRENT_MODEL  # already linked (rename() between two links is a no-op)
     staging = CURRENT_MODEL.with_name(f".current-{os.getpid()}.tar.gz")
     staging.unlink(missing_ok=True)
     try:
@@ -125,6 +127,7 @@ def install(cached: Path) -> Path:
     except OSError:
         shutil.copy2(cached, staging)
     os.replace(staging, CURRENT_MODEL)
+    staging.unlink(missing_ok=True)
     return CURRENT_MODEL
 
 
