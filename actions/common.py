@@ -49,7 +49,7 @@ def start_verification(
     if tracker.get_slot("verification_locked"):
         dispatcher.utter_message(text=LOCKED_TEXT)
         return [SlotSet("pending_offer", HANDOFF_OFFER)]
-    dispatcher.utter_message(text="I can help with that. First I need to verify your identity.")
+    dispatcher.utter_message(text="I can help with that.")
     return [SlotSet("pending_request", pending), FollowupAction(VERIFY_FORM)]
 
 

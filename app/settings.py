@@ -41,7 +41,6 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", description="Web app bind address.")
     web_port: int = Field(default=8000, description="Web app port.")
     ops_api_token: str = Field(default="", description="Bearer token of the ops API.")
-    log_level: str = Field(default="INFO", description="Log level of our processes.")
 
     @property
     def action_server_url(self) -> str:

@@ -125,7 +125,7 @@ class RssSampler:
         try:
             root = psutil.Process(pid)
             procs = [root, *root.children(recursive=True)]
-            return sum(p.memory_info().rss for p in procs) / 2**20
+            return float(sum(p.memory_info().rss for p in procs)) / 2**20
         except psutil.Error:
             return 0.0
 
@@ -147,7 +147,7 @@ class RssSampler:
 def listening_pid(port: int) -> int | None:
     for connection in psutil.net_connections(kind="tcp"):
         if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
-            return connection.pid
+            return int(connection.pid) if connection.pid else None
     return None
 
 

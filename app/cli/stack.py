@@ -74,6 +74,9 @@ def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str]
                 "uvicorn",
                 "app.web.main:create_app",
                 "--factory",
+                "--ws",
+                "none",  # websockets<11 (pinned by rasa-sdk) is too old for uvicorn's ws
+
                 "--host",
                 config.host,
                 "--port",
