@@ -48,7 +48,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             redacted = _redacted_dicts(tracker)
             new_events = itertools.islice(tracker.events, already_stored, None)
 
-            for event, data in zip(new_events, redacted[already_stored:]):
+            for event, data in zip(new_events, redacted[already_stored:], strict=True):
                 parse_data = data.get("parse_data") or {}
                 session.add(
                     self.SQLEvent(

@@ -76,7 +76,6 @@ def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str]
                 "--factory",
                 "--ws",
                 "none",  # websockets<11 (pinned by rasa-sdk) is too old for uvicorn's ws
-
                 "--host",
                 config.host,
                 "--port",

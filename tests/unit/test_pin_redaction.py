@@ -149,3 +149,23 @@ def test_looks_like_a_pin_ignores_longer_numbers_and_plain_words():
     assert not looks_like_a_pin("5550100001")
     assert not looks_like_a_pin("")
     assert not looks_like_a_pin(None)
+
+
+def test_a_bot_message_that_echoes_the_pin_of_the_same_turn_is_scrubbed():
+    events = [*asking_for("pin"), user("4321"), slot("pin", "4321"), bot("PIN 4321 accepted")]
+    assert redact_events(events)[-1]["text"] == f"PIN {REDACTED} accepted"
+
+
+def test_scrubbing_a_known_pin_leaves_longer_numbers_alone():
+    events = [slot("pin", "0001"), bot("your account 100001 is verified")]
+    assert redact_events(events)[-1]["text"] == "your account 100001 is verified"
+
+
+def test_redact_events_accepts_any_iterable_of_events():
+    events = iter([*asking_for("pin"), user("4321"), slot("pin", "4321")])
+    assert "4321" not in json.dumps(redact_events(events))
+
+
+def test_the_digits_of_a_wordy_pin_answer_are_scrubbed_from_an_echo():
+    events = [slot("pin", "my pin is 4321"), bot("checking 4321 now")]
+    assert redact_events(events)[-1]["text"] == f"checking {REDACTED} now"
