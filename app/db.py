@@ -8,12 +8,13 @@ with "database is locked" half-way through a transaction. Nothing here connects 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
@@ -61,6 +62,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def alembic_config(url: str) -> Config:
     """An Alembic Config built in code (no alembic.ini needed), pointing at our migrations."""
+    from alembic.config import Config  # imported on use: the serving processes never need it
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     # ConfigParser interpolation would eat a '%' of a URL-encoded password.
@@ -70,4 +73,6 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_to_head(url: str) -> None:
     """Bring the database at ``url`` to the newest schema (what ``make run`` does first)."""
+    from alembic import command
+
     command.upgrade(alembic_config(url), "head")

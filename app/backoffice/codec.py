@@ -28,5 +28,6 @@ def to_columns(record: BaseModel) -> dict[str, Any]:
 
 
 def from_row(record_type: type[R], row: Any) -> R:
-    return record_type.model_validate({name: getattr(row, name)
-                                       for name in record_type.model_fields})
+    return record_type.model_validate(
+        {name: getattr(row, name) for name in record_type.model_fields}
+    )

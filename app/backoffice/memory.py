@@ -50,9 +50,13 @@ class _State:
 
     def copy(self) -> _State:
         return replace(
-            self, adjustments=dict(self.adjustments), extensions=dict(self.extensions),
-            cases=dict(self.cases), decisions=list(self.decisions),
-            pin_attempts=list(self.pin_attempts), flags=dict(self.flags),
+            self,
+            adjustments=dict(self.adjustments),
+            extensions=dict(self.extensions),
+            cases=dict(self.cases),
+            decisions=list(self.decisions),
+            pin_attempts=list(self.pin_attempts),
+            flags=dict(self.flags),
         )
 
 
@@ -65,8 +69,10 @@ class MemoryAdjustments:
         self._state = state
 
     def get_by_key(self, idempotency_key: str) -> Adjustment | None:
-        return next((a for a in self._state.adjustments.values()
-                     if a.idempotency_key == idempotency_key), None)
+        return next(
+            (a for a in self._state.adjustments.values() if a.idempotency_key == idempotency_key),
+            None,
+        )
 
     def add(self, adjustment: Adjustment) -> None:
         if adjustment.id in self._state.adjustments or self.get_by_key(adjustment.idempotency_key):
@@ -83,12 +89,18 @@ class MemoryAdjustments:
         return sorted(rows, key=lambda a: (a.created_at, a.id))
 
     def _counted(self, since: datetime) -> list[Adjustment]:
-        return [a for a in self._state.adjustments.values()
-                if a.status in _COUNTED and _decided(a) >= since]
+        return [
+            a
+            for a in self._state.adjustments.values()
+            if a.status in _COUNTED and _decided(a) >= since
+        ]
 
     def bot_applied_cents_since(self, since: datetime, account_id: str | None = None) -> int:
-        return sum(a.amount_cents for a in self._counted(since) if a.decided_by == BOT
-                   and (account_id is None or a.account_id == account_id))
+        return sum(
+            a.amount_cents
+            for a in self._counted(since)
+            if a.decided_by == BOT and (account_id is None or a.account_id == account_id)
+        )
 
     def count_since(self, account_id: str, kind: AdjustmentKind, since: datetime) -> int:
         return sum(1 for a in self._counted(since) if a.account_id == account_id and a.kind == kind)
@@ -99,8 +111,10 @@ class MemoryExtensions:
         self._state = state
 
     def get_by_key(self, idempotency_key: str) -> PaymentExtension | None:
-        return next((e for e in self._state.extensions.values()
-                     if e.idempotency_key == idempotency_key), None)
+        return next(
+            (e for e in self._state.extensions.values() if e.idempotency_key == idempotency_key),
+            None,
+        )
 
     def add(self, extension: PaymentExtension) -> None:
         if extension.id in self._state.extensions or self.get_by_key(extension.idempotency_key):
@@ -117,8 +131,11 @@ class MemoryExtensions:
         return sorted(rows, key=lambda e: (e.created_at, e.id))
 
     def count_applied_since(self, account_id: str, since: datetime) -> int:
-        return sum(1 for e in self._state.extensions.values() if e.account_id == account_id
-                   and e.status in _COUNTED and _decided(e) >= since)
+        return sum(
+            1
+            for e in self._state.extensions.values()
+            if e.account_id == account_id and e.status in _COUNTED and _decided(e) >= since
+        )
 
 
 class MemoryCases:
@@ -170,12 +187,18 @@ class MemoryPinAttempts:
         self._state.pin_attempts.append(attempt)
 
     def failures_in_conversation(self, conversation_id: str) -> int:
-        return sum(1 for p in self._state.pin_attempts
-                   if p.conversation_id == conversation_id and not p.succeeded)
+        return sum(
+            1
+            for p in self._state.pin_attempts
+            if p.conversation_id == conversation_id and not p.succeeded
+        )
 
     def failures_for_account_since(self, account_id: str, since: datetime) -> int:
-        return sum(1 for p in self._state.pin_attempts
-                   if p.account_id == account_id and not p.succeeded and p.at >= since)
+        return sum(
+            1
+            for p in self._state.pin_attempts
+            if p.account_id == account_id and not p.succeeded and p.at >= since
+        )
 
 
 class MemoryFlags:

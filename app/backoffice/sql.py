@@ -67,8 +67,9 @@ class SqlAdjustments:
         self._s = session
 
     def get_by_key(self, idempotency_key: str) -> Adjustment | None:
-        row = self._s.scalar(select(AdjustmentRow)
-                             .where(AdjustmentRow.idempotency_key == idempotency_key))
+        row = self._s.scalar(
+            select(AdjustmentRow).where(AdjustmentRow.idempotency_key == idempotency_key)
+        )
         return None if row is None else from_row(Adjustment, row)
 
     def add(self, adjustment: Adjustment) -> None:
@@ -83,8 +84,11 @@ class SqlAdjustments:
         self._s.flush()
 
     def for_account(self, account_id: str) -> list[Adjustment]:
-        rows = self._s.scalars(select(AdjustmentRow).where(AdjustmentRow.account_id == account_id)
-                               .order_by(AdjustmentRow.created_at, AdjustmentRow.id))
+        rows = self._s.scalars(
+            select(AdjustmentRow)
+            .where(AdjustmentRow.account_id == account_id)
+            .order_by(AdjustmentRow.created_at, AdjustmentRow.id)
+        )
         return [from_row(Adjustment, r) for r in rows]
 
     def _counted_since(self, since: datetime) -> Any:
@@ -92,16 +96,23 @@ class SqlAdjustments:
         return (AdjustmentRow.status.in_(_COUNTED)) & (decided >= since)
 
     def bot_applied_cents_since(self, since: datetime, account_id: str | None = None) -> int:
-        query = (select(func.coalesce(func.sum(AdjustmentRow.amount_cents), 0))
-                 .where(self._counted_since(since), AdjustmentRow.decided_by == BOT))
+        query = select(func.coalesce(func.sum(AdjustmentRow.amount_cents), 0)).where(
+            self._counted_since(since), AdjustmentRow.decided_by == BOT
+        )
         if account_id is not None:
             query = query.where(AdjustmentRow.account_id == account_id)
         return int(self._s.scalar(query) or 0)
 
     def count_since(self, account_id: str, kind: AdjustmentKind, since: datetime) -> int:
-        query = (select(func.count()).select_from(AdjustmentRow)
-                 .where(self._counted_since(since), AdjustmentRow.account_id == account_id,
-                        AdjustmentRow.kind == kind.value))
+        query = (
+            select(func.count())
+            .select_from(AdjustmentRow)
+            .where(
+                self._counted_since(since),
+                AdjustmentRow.account_id == account_id,
+                AdjustmentRow.kind == kind.value,
+            )
+        )
         return int(self._s.scalar(query) or 0)
 
 
@@ -110,8 +121,11 @@ class SqlExtensions:
         self._s = session
 
     def get_by_key(self, idempotency_key: str) -> PaymentExtension | None:
-        row = self._s.scalar(select(PaymentExtensionRow)
-                             .where(PaymentExtensionRow.idempotency_key == idempotency_key))
+        row = self._s.scalar(
+            select(PaymentExtensionRow).where(
+                PaymentExtensionRow.idempotency_key == idempotency_key
+            )
+        )
         return None if row is None else from_row(PaymentExtension, row)
 
     def add(self, extension: PaymentExtension) -> None:
@@ -127,15 +141,23 @@ class SqlExtensions:
 
     def for_account(self, account_id: str) -> list[PaymentExtension]:
         rows = self._s.scalars(
-            select(PaymentExtensionRow).where(PaymentExtensionRow.account_id == account_id)
-            .order_by(PaymentExtensionRow.created_at, PaymentExtensionRow.id))
+            select(PaymentExtensionRow)
+            .where(PaymentExtensionRow.account_id == account_id)
+            .order_by(PaymentExtensionRow.created_at, PaymentExtensionRow.id)
+        )
         return [from_row(PaymentExtension, r) for r in rows]
 
     def count_applied_since(self, account_id: str, since: datetime) -> int:
         decided = func.coalesce(PaymentExtensionRow.decided_at, PaymentExtensionRow.created_at)
-        query = (select(func.count()).select_from(PaymentExtensionRow)
-                 .where(PaymentExtensionRow.account_id == account_id,
-                        PaymentExtensionRow.status.in_(_COUNTED), decided >= since))
+        query = (
+            select(func.count())
+            .select_from(PaymentExtensionRow)
+            .where(
+                PaymentExtensionRow.account_id == account_id,
+                PaymentExtensionRow.status.in_(_COUNTED),
+                decided >= since,
+            )
+        )
         return int(self._s.scalar(query) or 0)
 
 
@@ -162,13 +184,17 @@ class SqlCases:
         return f"KM-{row.value}"
 
     def count_open(self) -> int:
-        query = select(func.count()).select_from(CaseRow).where(
-            CaseRow.status == CaseStatus.OPEN.value)
+        query = (
+            select(func.count()).select_from(CaseRow).where(CaseRow.status == CaseStatus.OPEN.value)
+        )
         return int(self._s.scalar(query) or 0)
 
     def for_account(self, account_id: str) -> list[Case]:
-        rows = self._s.scalars(select(CaseRow).where(CaseRow.account_id == account_id)
-                               .order_by(CaseRow.created_at, CaseRow.id))
+        rows = self._s.scalars(
+            select(CaseRow)
+            .where(CaseRow.account_id == account_id)
+            .order_by(CaseRow.created_at, CaseRow.id)
+        )
         return [from_row(Case, r) for r in rows]
 
 
@@ -180,8 +206,11 @@ class SqlDecisions:
         _add(self._s, DecisionRow(**to_columns(record)))
 
     def for_account(self, account_id: str) -> list[DecisionRecord]:
-        rows = self._s.scalars(select(DecisionRow).where(DecisionRow.account_id == account_id)
-                               .order_by(DecisionRow.at, DecisionRow.id))
+        rows = self._s.scalars(
+            select(DecisionRow)
+            .where(DecisionRow.account_id == account_id)
+            .order_by(DecisionRow.at, DecisionRow.id)
+        )
         return [from_row(DecisionRecord, r) for r in rows]
 
 
@@ -194,14 +223,25 @@ class SqlPinAttempts:
         self._s.flush()
 
     def failures_in_conversation(self, conversation_id: str) -> int:
-        query = select(func.count()).select_from(PinAttemptRow).where(
-            PinAttemptRow.conversation_id == conversation_id, PinAttemptRow.succeeded.is_(False))
+        query = (
+            select(func.count())
+            .select_from(PinAttemptRow)
+            .where(
+                PinAttemptRow.conversation_id == conversation_id, PinAttemptRow.succeeded.is_(False)
+            )
+        )
         return int(self._s.scalar(query) or 0)
 
     def failures_for_account_since(self, account_id: str, since: datetime) -> int:
-        query = select(func.count()).select_from(PinAttemptRow).where(
-            PinAttemptRow.account_id == account_id, PinAttemptRow.succeeded.is_(False),
-            PinAttemptRow.at >= since)
+        query = (
+            select(func.count())
+            .select_from(PinAttemptRow)
+            .where(
+                PinAttemptRow.account_id == account_id,
+                PinAttemptRow.succeeded.is_(False),
+                PinAttemptRow.at >= since,
+            )
+        )
         return int(self._s.scalar(query) or 0)
 
 

@@ -25,7 +25,7 @@ import psutil
 from sqlalchemy.orm import Session
 
 from app.bootstrap import get_settings
-from app.cli.stack import Stack, StackConfig, free_port
+from app.cli.stack import Stack, StackConfig, isolated_config
 from app.db import make_engine, upgrade_to_head
 from app.seeding import reset_demo
 from billing_adapters.demo_operator import DemoOperator, demo_operator
@@ -171,23 +171,12 @@ def stack_under_test() -> Iterator[tuple[StackConfig, str, dict[str, int]]]:
         return
     with tempfile.TemporaryDirectory(prefix="kestrel-bench-") as folder:
         print("Starting a stack of its own (throwaway database, free ports)...", flush=True)
-        database_url = f"sqlite:///{Path(folder) / 'backoffice.db'}"
+        config = isolated_config(Path(folder))
+        database_url = config.env["DATABASE_URL"]
         upgrade_to_head(database_url)
         engine = make_engine(database_url)
         reset_demo(engine, datetime.now(timezone.utc))
         engine.dispose()
-        config = StackConfig(
-            rasa_port=free_port(),
-            action_port=free_port(),
-            web_port=free_port(),
-            log_dir=Path(folder) / "logs",
-            env={
-                "DATABASE_URL": database_url,
-                "RASA_TRACKER_DB": str(Path(folder) / "tracker.db"),
-                "RASA_TOKEN": secrets.token_urlsafe(16),
-                "OPS_API_TOKEN": secrets.token_urlsafe(16),
-            },
-        )
         with Stack(config) as stack:
             stack.wait_ready(timeout_s=240, progress=True)
             yield config, database_url, {n: p.pid for n, p in stack.processes.items()}

@@ -62,7 +62,8 @@ def main() -> int:
     print("==> Starting Rasa, the action server and the web app (Rasa takes ~20-40 s)", flush=True)
     started = time.monotonic()
     stack.start()
-    signal.signal(signal.SIGTERM, _interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT may arrive ignored from a parent
+        signal.signal(signum, _interrupt)
     try:
         stack.wait_ready(progress=True)
         print(f"  ready in {time.monotonic() - started:.0f} s")

@@ -7,6 +7,7 @@ benchmark (ports and files of their own, logs to files).
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -22,12 +23,6 @@ import httpx
 ROOT = Path(__file__).resolve().parents[2]
 BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
 APP_PYTHON = Path(sys.executable)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -51,6 +46,36 @@ class StackConfig:
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports (all held open while choosing, so none repeats)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for sock in sockets:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in sockets]
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def isolated_config(folder: Path, **env: str) -> StackConfig:
+    """A stack on free ports with its own database, tracker store, tokens and log files."""
+    rasa, actions, web = free_ports(3)
+    return StackConfig(
+        rasa_port=rasa,
+        action_port=actions,
+        web_port=web,
+        log_dir=folder / "logs",
+        env={
+            "DATABASE_URL": f"sqlite:///{folder / 'backoffice.db'}",
+            "RASA_TRACKER_DB": str(folder / "tracker.db"),
+            "RASA_TOKEN": secrets.token_urlsafe(16),
+            "OPS_API_TOKEN": secrets.token_urlsafe(16),
+            **env,
+        },
+    )
 
 
 def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str], Path]]:
@@ -128,6 +153,7 @@ class Stack:
         )
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        env.setdefault("PYTHONWARNINGS", "ignore")  # Rasa 3.6 deprecation noise hides real output
         return env
 
     def start(self) -> None:

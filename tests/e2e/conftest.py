@@ -3,7 +3,6 @@ with a back office and tracker store of their own in a temporary folder."""
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.cli.stack import Stack, StackConfig, free_port
+from app.cli.stack import Stack, StackConfig, isolated_config
 from app.db import make_engine, upgrade_to_head
 from app.seeding import reset_demo
 
@@ -60,21 +59,10 @@ class LiveStack:
 @pytest.fixture(scope="session")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     root = tmp_path_factory.mktemp("stack")
-    database_url = f"sqlite:///{root / 'backoffice.db'}"
+    config = isolated_config(root)
+    database_url = config.env["DATABASE_URL"]
+    ops_token = config.env["OPS_API_TOKEN"]
     upgrade_to_head(database_url)
-    ops_token = secrets.token_urlsafe(16)
-    config = StackConfig(
-        rasa_port=free_port(),
-        action_port=free_port(),
-        web_port=free_port(),
-        log_dir=root / "logs",
-        env={
-            "DATABASE_URL": database_url,
-            "RASA_TRACKER_DB": str(root / "tracker.db"),
-            "RASA_TOKEN": secrets.token_urlsafe(16),
-            "OPS_API_TOKEN": ops_token,
-        },
-    )
     stack = LiveStack(config, database_url, root / "tracker.db", root / "logs", ops_token)
     stack.reset()
     with Stack(config) as running:
