@@ -114,7 +114,7 @@ def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str]
             [
                 str(BOT_PYTHON),
                 "-m",
-                "rasa",
+                "bot.launch",  # `rasa` with the schema-check fix
                 "run",
                 "--enable-api",
                 "--auth-token",
