@@ -22,6 +22,7 @@ LOCKED_TEXT = (
     "For your security I can't verify you again in this conversation. "
     "I can connect you with a person from our team. Would you like that?"
 )
+REVERIFY_TEXT = "I need to verify your identity again before I change anything."
 HANDOFF_OFFER = json.dumps({"type": "handoff", "reason": "verification locked"})
 
 Handler = Callable[[CollectingDispatcher, Tracker, str], Awaitable[list[EventType]]]
@@ -53,10 +54,36 @@ def start_verification(
     return [SlotSet("pending_request", pending), FollowupAction(VERIFY_FORM)]
 
 
+def reminder(tracker: Tracker, events: list[EventType]) -> str | None:
+    """After a digression, the question still waiting for a yes or no (if the handler kept it)."""
+    if any(e.get("event") == "slot" and e.get("name") == "pending_offer" for e in events):
+        return None
+    raw = tracker.get_slot("pending_offer")
+    try:
+        prompt = json.loads(raw).get("prompt") if raw else None
+    except (TypeError, ValueError, AttributeError):
+        return None
+    return f"Back to your earlier request: {prompt}" if prompt else None
+
+
+def last_text_of(tracker: Tracker, intents: tuple[str, ...]) -> str:
+    """The latest message classified as one of ``intents`` (the request, not the PIN after it)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            name = (event.get("parse_data") or {}).get("intent", {}).get("name", "")
+            if any(part in intents for part in str(name).split("+")):
+                return str(event.get("text") or "")
+    return str(tracker.latest_message.get("text") or "")
+
+
 async def gated(
     dispatcher: CollectingDispatcher, tracker: Tracker, name: str, handler: Handler
 ) -> list[EventType]:
     account_id = verified_account(tracker)
     if account_id is None:
         return start_verification(dispatcher, tracker, name)
-    return await handler(dispatcher, tracker, account_id)
+    events = await handler(dispatcher, tracker, account_id)
+    waiting = reminder(tracker, events)
+    if waiting:
+        dispatcher.utter_message(text=waiting)
+    return events

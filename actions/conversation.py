@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.credits import accept_credit_offer, pending_offer
+from actions.extensions import accept_extension_offer
 from actions.handoff import hand_off
 
 # The PIN lock is kept in the back office per conversation, so starting over cannot reset it.
@@ -20,6 +21,7 @@ RESET_ON_START_OVER = (
     "pending_request",
     "pending_offer",
     "last_declined",
+    "awaiting",
 )
 
 
@@ -38,6 +40,8 @@ class ActionAffirm(Action):
             return []
         if offer.get("type") == "credit":
             return await accept_credit_offer(dispatcher, tracker, offer)
+        if offer.get("type") == "extension":
+            return await accept_extension_offer(dispatcher, tracker, offer)
         return await hand_off(
             dispatcher, tracker, offer.get("reason", "customer asked for a person")
         )

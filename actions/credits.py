@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import call, channel_of, gated, verified_account
+from actions.common import REVERIFY_TEXT, Handler, call, channel_of, gated, verified_account
 from actions.replies import existing_text, offer_text, settlement_text
 from domain.records import AdjustmentKind, Outcome, Status
 from domain.usecases.credits import propose_credit
@@ -42,25 +42,59 @@ async def offer_credit(
         amount = proposal.assessment.amount_cents
         text = offer_text(amount, proposal.assessment.description, proposal.balance_cents)
         dispatcher.utter_message(text=text)
-        offer = {"type": "credit", "kind": kind.value, "account_id": account_id}
+        offer = {"type": "credit", "kind": kind.value, "account_id": account_id, "prompt": text}
         return [SlotSet("pending_offer", json.dumps(offer))]
     return await settle(dispatcher, tracker, account_id, kind)
 
 
-async def offer_late_fee_waiver(
-    dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
-) -> list[EventType]:
-    return await offer_credit(dispatcher, tracker, account_id, AdjustmentKind.LATE_FEE_WAIVER)
+def offer_of(kind: AdjustmentKind) -> Handler:
+    async def handler(
+        dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
+    ) -> list[EventType]:
+        return await offer_credit(dispatcher, tracker, account_id, kind)
+
+    return handler
 
 
-class ActionOfferLateFeeWaiver(Action):
+offer_late_fee_waiver = offer_of(AdjustmentKind.LATE_FEE_WAIVER)
+offer_duplicate_credit = offer_of(AdjustmentKind.DUPLICATE_CHARGE)
+offer_outage_credit = offer_of(AdjustmentKind.OUTAGE_CREDIT)
+dispute_charge = offer_of(AdjustmentKind.THIRD_PARTY_DISPUTE)
+
+
+class CreditAction(Action):
+    """One class per request intent; the handler says which credit."""
+
+    action_name = ""
+    handler: Handler
+
     def name(self) -> str:
-        return "action_offer_late_fee_waiver"
+        return self.action_name
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return await gated(dispatcher, tracker, self.name(), offer_late_fee_waiver)
+        return await gated(dispatcher, tracker, self.name(), type(self).handler)
+
+
+class ActionOfferLateFeeWaiver(CreditAction):
+    action_name = "action_offer_late_fee_waiver"
+    handler = staticmethod(offer_late_fee_waiver)
+
+
+class ActionOfferDuplicateCredit(CreditAction):
+    action_name = "action_offer_duplicate_credit"
+    handler = staticmethod(offer_duplicate_credit)
+
+
+class ActionOfferOutageCredit(CreditAction):
+    action_name = "action_offer_outage_credit"
+    handler = staticmethod(offer_outage_credit)
+
+
+class ActionDisputeCharge(CreditAction):
+    action_name = "action_dispute_charge"
+    handler = staticmethod(dispute_charge)
 
 
 def pending_offer(tracker: Tracker) -> dict[str, str] | None:
@@ -79,9 +113,7 @@ async def accept_credit_offer(
 ) -> list[EventType]:
     account_id = verified_account(tracker)
     if account_id is None or offer.get("account_id") != account_id:
-        dispatcher.utter_message(
-            text="I need to verify your identity again before I change anything."
-        )
+        dispatcher.utter_message(text=REVERIFY_TEXT)
         return [SlotSet("pending_offer", None)]
     events = await settle(dispatcher, tracker, account_id, AdjustmentKind(offer["kind"]))
     return [SlotSet("pending_offer", None), *events]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from domain.money import format_cents
 from domain.records import Adjustment, Status
 from domain.usecases.cases import Handoff
+from domain.usecases.extensions import ExtensionPreview, ExtensionSettlement
 from domain.usecases.settle import Settlement
 
 DECLINE_REASONS = {
@@ -83,5 +86,38 @@ def settlement_text(settlement: Settlement) -> str:
         return decline_text(adjustment.policy_rule)
     return (
         "I'm sorry, our billing system didn't accept the credit just now, so nothing was changed. "
+        "Please try again in a few minutes, or ask me for a person."
+    )
+
+
+def _on(day: date) -> str:
+    return f"{day:%B} {day.day}"
+
+
+def extension_offer_text(preview: ExtensionPreview) -> str:
+    return (
+        f"I can move your due date from {_on(preview.current_due)} to {_on(preview.new_due)} "
+        f"({preview.days} days). Shall I go ahead?"
+    )
+
+
+def extension_text(settlement: ExtensionSettlement) -> str:
+    extension = settlement.extension
+    new_due = _on(extension.new_due_date)
+    if extension.status is Status.APPLIED:
+        prefix = "That's already done: your" if settlement.already_decided else "Done. Your"
+        return f"{prefix} due date is now {new_due} (reference {extension.id})."
+    if extension.status is Status.PENDING_APPROVAL:
+        if settlement.handoff is None:
+            return "That request is already with our team for approval."
+        return handoff_text(
+            settlement.handoff,
+            f"I can't grant a {extension.days}-day extension myself, so I've passed your request "
+            f"(new due date {new_due}) to a colleague.",
+        )
+    if extension.status is Status.DECLINED:
+        return "I can't grant this extension under our policy. " + REVIEW_HINT
+    return (
+        "I'm sorry, our billing system didn't accept the change just now, so nothing was changed. "
         "Please try again in a few minutes, or ask me for a person."
     )

@@ -8,18 +8,11 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.billing import say_balance, say_bill_explanation, say_due_date
-from actions.common import HANDOFF_OFFER, LOCKED_TEXT, Handler, call, verified_account
-from actions.credits import offer_late_fee_waiver
+from actions.common import HANDOFF_OFFER, LOCKED_TEXT, call, verified_account
+from actions.registry import HANDLERS, PENDING_SEPARATOR
 from domain.identity import Identifier, parse_identifier, parse_pin
 from domain.usecases.verification import conversation_locked, verify_identity
 
-PENDING_HANDLERS: dict[str, Handler] = {
-    "action_balance": say_balance,
-    "action_due_date": say_due_date,
-    "action_explain_bill": say_bill_explanation,
-    "action_offer_late_fee_waiver": offer_late_fee_waiver,
-}
 NOT_VERIFIED = "I couldn't verify those details."
 
 
@@ -97,8 +90,9 @@ class ActionAfterVerification(Action):
             return events
         name = tracker.get_slot("customer_name") or "there"
         dispatcher.utter_message(text=f"Thanks, {name}, you're verified.")
-        handler = PENDING_HANDLERS.get(pending)
-        if handler is None:
+        handlers = [HANDLERS[a] for a in pending.split(PENDING_SEPARATOR) if a in HANDLERS]
+        if not handlers:
             dispatcher.utter_message(text="How can I help you today?")
-            return events
-        return events + await handler(dispatcher, tracker, account_id)
+        for handler in handlers:
+            events += await handler(dispatcher, tracker, account_id)
+        return events

@@ -6,6 +6,8 @@ import re
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.spoken import digits_from_words
+
 _NON_DIGITS = re.compile(r"\D")
 _DIGIT_GROUPS = re.compile(r"\d[\d\s().-]*\d|\d")
 
@@ -33,7 +35,7 @@ class Identifier(BaseModel):
 
 def parse_identifier(text: str) -> Identifier | None:
     """A 6-digit account number or a North American phone number (with or without +1)."""
-    for group in _DIGIT_GROUPS.findall(text):
+    for group in _DIGIT_GROUPS.findall(digits_from_words(text)):
         digits = _NON_DIGITS.sub("", group)
         if len(digits) == 6:
             return Identifier(account_id=digits)
@@ -46,5 +48,5 @@ def parse_identifier(text: str) -> Identifier | None:
 
 def parse_pin(text: str) -> str | None:
     """The 4 digits of a PIN, or None when the reply is not exactly one 4-digit group."""
-    digits = _NON_DIGITS.sub("", text)
+    digits = _NON_DIGITS.sub("", digits_from_words(text))
     return digits if len(digits) == 4 else None

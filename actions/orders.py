@@ -1,0 +1,34 @@
+"""Order status and tracking for every order on the account."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import call, gated, last_text_of
+from domain.usecases.orders import order_status
+
+ORDER_ID = re.compile(r"\bORD[-\s]?(\d{3,})\b", re.IGNORECASE)
+
+
+async def say_order_status(
+    dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
+) -> list[EventType]:
+    mentioned = ORDER_ID.search(last_text_of(tracker, ("ask_order_status",)))
+    order_id = f"ORD-{mentioned.group(1)}" if mentioned else None
+    dispatcher.utter_message(text=await call(order_status, account_id, order_id))
+    return []
+
+
+class ActionOrderStatus(Action):
+    def name(self) -> str:
+        return "action_order_status"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await gated(dispatcher, tracker, self.name(), say_order_status)
