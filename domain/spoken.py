@@ -73,6 +73,7 @@ MONTHS = {
     )
 }
 MONTHS.update({m[:3]: i for m, i in list(MONTHS.items())})
+FILLERS = {"of", "more", "extra", "additional", "another", "uh", "um", "like"}
 _WORD = re.compile(r"[a-z]+|\d+|[^\sa-z\d]")
 
 
@@ -104,7 +105,9 @@ def _count(words: list[str]) -> int | None:
 
 def parse_days(text: str) -> int | None:
     """A duration in days: "two weeks" -> 14, "30 days" -> 30, "a month" -> 30."""
-    words = [w for w in re.findall(r"[a-z]+|\d+", text.lower().replace("-", " ")) if w != "of"]
+    words = [
+        w for w in re.findall(r"[a-z]+|\d+", text.lower().replace("-", " ")) if w not in FILLERS
+    ]
     for index, word in enumerate(words):
         unit = {"day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30}.get(word)
         if unit is None:
