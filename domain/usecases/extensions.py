@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from domain.errors import ExternalSystemError, IdempotencyConflict, InvalidInput
+from domain.errors import ExternalSystemError, InvalidInput
 from domain.ids import new_id
 from domain.model import Account, Bill
 from domain.policy import Decision, ExtensionAsk, decide_extension
@@ -17,7 +17,7 @@ from domain.usecases.billing import current_and_previous
 from domain.usecases.cases import Handoff, open_case_in
 from domain.usecases.credits import gather_facts
 from domain.usecases.deps import Deps
-from domain.usecases.settle import STATUS_FOR, Origin
+from domain.usecases.settle import STATUS_FOR, Origin, standing
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +92,9 @@ def _decide_and_record(
     now = deps.clock.now()
     with deps.backoffice() as office:
         existing = office.extensions.get_by_key(key)
-        if existing is not None and existing.request_fingerprint != print_:
-            raise IdempotencyConflict(f"key {key} was used for a different request")
-        if existing is not None and existing.status is not Status.FAILED:
-            return existing, None, None
+        earlier = standing(existing, print_)
+        if earlier is not None:
+            return earlier, None, None
         facts = gather_facts(office, deps, account)
         decision = decide_extension(ExtensionAsk(days=days), facts, deps.policy)
         status = STATUS_FOR[decision.outcome]

@@ -10,6 +10,7 @@ with the same key finishes; the BSS deduplicates by key, so nothing is ever post
 from __future__ import annotations
 
 import logging
+from typing import TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +20,15 @@ from domain.model import Account
 from domain.money import format_cents
 from domain.policy import CreditAsk, Decision, decide_credit
 from domain.ports import BackOffice
-from domain.records import BOT, Adjustment, AdjustmentKind, DecisionRecord, Outcome, Status
+from domain.records import (
+    BOT,
+    Adjustment,
+    AdjustmentKind,
+    DecisionRecord,
+    Outcome,
+    PaymentExtension,
+    Status,
+)
 from domain.usecases.billing import current_and_previous
 from domain.usecases.cases import Handoff, open_case_in
 from domain.usecases.credits import assess, fingerprint, gather_facts, idempotency_key
@@ -55,6 +64,21 @@ class Origin(BaseModel):
     actor: str = BOT
     conversation_id: str
     channel: str
+
+
+R = TypeVar("R", Adjustment, PaymentExtension)
+
+
+def standing(existing: R | None, fingerprint: str) -> R | None:
+    """The earlier record an ask must get back, or None when a (new) decision is due.
+
+    The same key with a different request is refused; a failed posting may be decided again.
+    """
+    if existing is None:
+        return None
+    if existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict(f"key {existing.idempotency_key} was used for another request")
+    return None if existing.status is Status.FAILED else existing
 
 
 def record_decision(
@@ -107,10 +131,9 @@ def _decide_and_record(
     now = deps.clock.now()
     with deps.backoffice() as office:
         existing = office.adjustments.get_by_key(key)
-        if existing is not None and existing.request_fingerprint != print_:
-            raise IdempotencyConflict(f"key {key} was used for a different request")
-        if existing is not None and existing.status is not Status.FAILED:
-            return existing, None, None  # already decided: no new decision
+        earlier = standing(existing, print_)
+        if earlier is not None:
+            return earlier, None, None  # already decided: no new decision
         facts = gather_facts(office, deps, account)
         decision = decide_credit(
             CreditAsk(kind=kind, amount_cents=assessment.amount_cents), facts, deps.policy
