@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import reminder
 from actions.credits import accept_credit_offer, pending_offer
 from actions.extensions import accept_extension_offer
 from actions.handoff import hand_off
@@ -25,6 +27,32 @@ RESET_ON_START_OVER = (
 )
 
 
+CONSENT_CONFIDENCE = 0.6
+QUESTION = re.compile(r"\?|^\s*(why|what|how|when|where|who|can't|cannot|could|would)\b", re.I)
+
+
+def clear_consent(tracker: Tracker) -> bool:
+    """Money moves only on an unambiguous yes: a confident affirm that is not a question."""
+    message = tracker.latest_message or {}
+    confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+    return confidence >= CONSENT_CONFIDENCE and not QUESTION.search(str(message.get("text") or ""))
+
+
+class ActionRemindPending(Action):
+    """After a small digression (how to pay, a joke), come back to the open question."""
+
+    def name(self) -> str:
+        return "action_remind_pending"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        waiting = reminder(tracker, [])
+        if waiting:
+            dispatcher.utter_message(text=waiting)
+        return []
+
+
 class ActionAffirm(Action):
     def name(self) -> str:
         return "action_affirm"
@@ -33,6 +61,10 @@ class ActionAffirm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         offer = pending_offer(tracker)
+        if offer is not None and not clear_consent(tracker):
+            prompt = offer.get("prompt") or "Shall I go ahead?"
+            dispatcher.utter_message(text=f"Just to be sure, please answer yes or no. {prompt}")
+            return []
         if offer is None:
             dispatcher.utter_message(
                 text="Sorry, I'm not sure what you're agreeing to. How can I help?"

@@ -30,12 +30,22 @@ def deps() -> Iterator[Deps]:
     use_deps(None)
 
 
-def tracker(sender: str = "conv", text: str = "", **slots: Any) -> Tracker:
+def tracker(
+    sender: str = "conv",
+    text: str = "",
+    intent: str = "inform",
+    confidence: float = 0.9,
+    **slots: Any,
+) -> Tracker:
     return Tracker.from_dict(
         {
             "sender_id": sender,
             "slots": slots,
-            "latest_message": {"text": text, "intent": {"name": "inform"}, "entities": []},
+            "latest_message": {
+                "text": text,
+                "intent": {"name": intent, "confidence": confidence},
+                "entities": [],
+            },
             "events": [{"event": "user", "text": text, "input_channel": "rest"}],
             "paused": False,
             "latest_event_time": None,
@@ -117,7 +127,8 @@ async def test_a_waiver_is_offered_with_its_amount_and_applied_only_after_yes(de
 
     pending = slots_set(events)["pending_offer"]
     done = CollectingDispatcher()
-    await ActionAffirm().run(done, tracker(verified_account="100001", pending_offer=pending), {})
+    yes = tracker(text="yes", intent="affirm", verified_account="100001", pending_offer=pending)
+    await ActionAffirm().run(done, yes, {})
     assert "$107.40" in texts(done)
     assert deps.billing.get_balance_cents("100001") == 11240 - 500
 
@@ -145,3 +156,26 @@ async def test_starting_over_forgets_the_customer_but_not_the_pin_lock(deps: Dep
     reset = slots_set(events)
     assert reset["verified_account"] is None
     assert "verification_locked" not in reset
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence"),
+    [("why can't you do it yourself?", 0.9), ("sure", 0.4), ("what would that cost", 0.95)],
+)
+async def test_a_question_or_an_unsure_yes_is_not_consent(
+    deps: Deps, text: str, confidence: float
+) -> None:
+    offer = CollectingDispatcher()
+    events = await ActionOfferLateFeeWaiver().run(offer, tracker(verified_account="100001"), {})
+    pending = slots_set(events)["pending_offer"]
+    dispatcher = CollectingDispatcher()
+    answer = tracker(
+        text=text,
+        intent="affirm",
+        confidence=confidence,
+        verified_account="100001",
+        pending_offer=pending,
+    )
+    assert await ActionAffirm().run(dispatcher, answer, {}) == []
+    assert "yes or no" in texts(dispatcher)
+    assert deps.billing.get_balance_cents("100001") == 11240
