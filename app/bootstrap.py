@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from functools import lru_cache
 
@@ -13,7 +16,13 @@ from app.db import make_engine
 from app.policy_loader import load_policy
 from app.settings import Settings
 from billing_adapters.sql import SqlBss
+from domain.errors import DomainError
+from domain.llm import LlmConfig, LlmPrices
+from domain.ports import Llm
 from domain.usecases.deps import Deps
+from domain.usecases.llm_wording import ExplanationCache, LlmServices, prepare_bill_explanation
+
+log = logging.getLogger(__name__)
 
 
 class SystemClock:
@@ -66,3 +75,84 @@ def use_deps(deps: Deps | None) -> None:
     global _deps
     with _lock:
         _deps = deps
+
+
+def build_llm_services(settings: Settings) -> LlmServices:
+    """The LLM layer from settings: the OpenAI-compatible client, or the null one when no URL."""
+    from app.backoffice.sql import SqlLlmCallLog
+    from app.llm.null_client import NullLlm
+
+    llm: Llm
+    if settings.llm_base_url:
+        from app.llm.openai_client import OpenAiLlm  # imported on use: openai is slow to import
+
+        llm = OpenAiLlm(
+            base_url=settings.llm_base_url,
+            api_key=settings.llm_api_key,
+            model=settings.llm_model,
+            timeout_s=settings.llm_timeout_s,
+            json_mode=settings.llm_json_mode,
+        )
+    else:
+        llm = NullLlm()
+    return LlmServices(
+        llm=llm,
+        log=SqlLlmCallLog(get_engine(settings.database_url)),
+        config=LlmConfig(
+            model=settings.llm_model,
+            timeout_s=settings.llm_timeout_s,
+            budget_chat_s=settings.llm_budget_chat_s,
+            budget_voice_s=settings.llm_budget_voice_s,
+            prices=LlmPrices(
+                prompt_per_1k_usd=settings.llm_price_prompt_per_1k_usd,
+                completion_per_1k_usd=settings.llm_price_completion_per_1k_usd,
+            ),
+        ),
+        cache=ExplanationCache(),
+        monotonic=time.monotonic,
+    )
+
+
+_llm_services: LlmServices | None = None
+_prefetcher: ThreadPoolExecutor | None = None
+
+
+def get_llm_services() -> LlmServices:
+    """The process-wide LLM layer, built on first use (nothing connects at import)."""
+    global _llm_services
+    with _lock:
+        if _llm_services is None:
+            _llm_services = build_llm_services(get_settings())
+        return _llm_services
+
+
+def use_llm_services(services: LlmServices | None) -> None:
+    """Replace the process-wide LLM layer (tests hand in fakes; None rebuilds from settings)."""
+    global _llm_services
+    with _lock:
+        _llm_services = services
+
+
+def prefetch_bill_explanation(account_id: str, conversation_id: str, channel: str = "chat") -> None:
+    """Start preparing the explanation in the background, e.g. right after verification.
+
+    Returns at once; failures are logged, never raised (the answer then falls back as usual).
+    """
+    global _prefetcher
+    with _lock:
+        if _prefetcher is None:
+            _prefetcher = ThreadPoolExecutor(max_workers=2, thread_name_prefix="llm-prefetch")
+        executor = _prefetcher
+    deps, services = get_deps(), get_llm_services()
+    if not services.llm.configured:
+        return
+
+    def run() -> None:
+        try:
+            prepare_bill_explanation(
+                deps, services, account_id, conversation_id=conversation_id, channel=channel
+            )
+        except DomainError as error:
+            log.warning("bill explanation prefetch failed: %s", error)
+
+    executor.submit(run)

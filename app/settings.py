@@ -5,7 +5,9 @@ Every field is documented in README's configuration table; keep the two in step.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -22,6 +24,7 @@ class Settings(BaseSettings):
     )
     tracker_store_db: str = Field(
         default=str(ROOT / "var" / "tracker.db"),
+        validation_alias="RASA_TRACKER_DB",  # the name bot/endpoints.yml reads
         description="SQLite file of the Rasa tracker store (never the back-office database).",
     )
     policy_file: Path = Field(
@@ -41,6 +44,28 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", description="Web app bind address.")
     web_port: int = Field(default=8000, description="Web app port.")
     ops_api_token: str = Field(default="", description="Bearer token of the ops API.")
+    llm_base_url: str = Field(
+        default="", description="OpenAI-compatible API base URL; empty: deterministic wording."
+    )
+    llm_api_key: str = Field(default="", description="API key of the LLM endpoint.")
+    llm_model: str = Field(default="", description="Model name sent to the LLM endpoint.")
+    llm_timeout_s: float = Field(default=2.0, gt=0, description="Cap of one LLM call (seconds).")
+    llm_budget_chat_s: float = Field(
+        default=2.5, gt=0, description="Latency budget of an LLM wording on chat (seconds)."
+    )
+    llm_budget_voice_s: float = Field(
+        default=1.2, gt=0, description="Latency budget of an LLM wording on voice (seconds)."
+    )
+    llm_price_prompt_per_1k_usd: Decimal = Field(
+        default=Decimal("0"), ge=0, description="Price of 1,000 prompt tokens (USD)."
+    )
+    llm_price_completion_per_1k_usd: Decimal = Field(
+        default=Decimal("0"), ge=0, description="Price of 1,000 completion tokens (USD)."
+    )
+    llm_json_mode: Literal["json_schema", "json_object", "none"] = Field(
+        default="json_schema",
+        description="Structured output: json_schema, json_object (DeepSeek) or none.",
+    )
 
     @property
     def action_server_url(self) -> str:

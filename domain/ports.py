@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
+from domain.llm import LlmCall, LlmReply
 from domain.model import Account, Bill, Incident, Order, PostingReceipt
 from domain.records import (
     Adjustment,
@@ -132,3 +133,31 @@ class BackOfficeFactory(Protocol):
     def __call__(self) -> AbstractContextManager[BackOffice]:
         """Open a serialised transaction; leaving without commit() rolls back."""
         ...
+
+
+class Llm(Protocol):
+    """Any chat-completion model. Raises ExternalTimeout, ExternalRefused or ExternalSystemError.
+
+    ``configured`` is False for the null adapter: the use cases then go straight to the
+    deterministic wording without calling or recording anything.
+    """
+
+    @property
+    def configured(self) -> bool: ...
+
+    def complete(
+        self,
+        messages: list[dict[str, str]],
+        *,
+        timeout_s: float,
+        json_schema: dict[str, Any] | None = None,
+    ) -> LlmReply:
+        """One completion; with ``json_schema`` the reply text is a JSON document (else refused)."""
+        ...
+
+
+class LlmCallLog(Protocol):
+    """Every call to the model: masked prompt, model, tokens, latency, verdict, fallback."""
+
+    def add(self, call: LlmCall) -> None: ...
+    def for_conversation(self, conversation_id: str) -> list[LlmCall]: ...

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from domain.errors import IdempotencyConflict, NotFound
+from domain.llm import LlmCall
 from domain.ports import (
     AdjustmentRepository,
     CaseRepository,
@@ -241,3 +242,20 @@ class InMemoryBackOfficeFactory:
     def __call__(self) -> Iterator[MemoryBackOffice]:
         with self._lock:
             yield MemoryBackOffice(self)
+
+
+class InMemoryLlmCallLog:
+    """The LLM call log in memory (satisfies domain.ports.LlmCallLog); thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.calls: list[LlmCall] = []
+
+    def add(self, call: LlmCall) -> None:
+        with self._lock:
+            self.calls.append(call)
+
+    def for_conversation(self, conversation_id: str) -> list[LlmCall]:
+        with self._lock:
+            rows = [c for c in self.calls if c.conversation_id == conversation_id]
+        return sorted(rows, key=lambda c: (c.at, c.id))

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
 
 from app.backoffice.codec import from_row, to_columns
 from app.backoffice.sessions import serialised_sessions
@@ -22,11 +22,13 @@ from app.backoffice.tables import (
     CaseRow,
     CounterRow,
     DecisionRow,
+    LlmCallRow,
     OperatorFlagRow,
     PaymentExtensionRow,
     PinAttemptRow,
 )
-from domain.errors import IdempotencyConflict, NotFound
+from domain.errors import ExternalSystemError, IdempotencyConflict, NotFound
+from domain.llm import LlmCall
 from domain.ports import (
     AdjustmentRepository,
     CaseRepository,
@@ -287,3 +289,32 @@ class SqlBackOfficeFactory:
                 yield SqlBackOffice(session)
             finally:
                 session.rollback()  # a no-op after commit(); discards anything since
+
+
+class SqlLlmCallLog:
+    """The LLM call log over SQL (satisfies domain.ports.LlmCallLog).
+
+    Its own short transaction per call, outside the serialised back-office transactions: a log
+    write must never hold up, or be rolled back with, a money decision.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+
+    def add(self, call: LlmCall) -> None:
+        try:
+            with self._sessions() as session:
+                session.add(LlmCallRow(**to_columns(call)))
+                session.commit()
+        except SQLAlchemyError as error:
+            failure = type(error).__name__
+            raise ExternalSystemError(f"could not record LLM call: {failure}") from error
+
+    def for_conversation(self, conversation_id: str) -> list[LlmCall]:
+        with self._sessions() as session:
+            rows = session.scalars(
+                select(LlmCallRow)
+                .where(LlmCallRow.conversation_id == conversation_id)
+                .order_by(LlmCallRow.at, LlmCallRow.id)
+            )
+            return [from_row(LlmCall, r) for r in rows]

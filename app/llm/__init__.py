@@ -1,0 +1,1 @@
+"""Adapters of the Llm port: any OpenAI-compatible endpoint, or none at all."""
