@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import call, gated
+from actions.common import call, gated, last_text_of
+from actions.writeup import wording_channel
+from app.bootstrap import get_llm_services
 from domain.money import format_cents
-from domain.usecases.billing import balance, explain_bill
+from domain.usecases.billing import balance
+from domain.usecases.llm_wording import explain_bill_with_llm
 
 
 async def say_balance(
@@ -39,7 +43,16 @@ async def say_due_date(
 async def say_bill_explanation(
     dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
 ) -> list[EventType]:
-    dispatcher.utter_message(text=await call(explain_bill, account_id))
+    services = await asyncio.to_thread(get_llm_services)
+    wording = await call(
+        explain_bill_with_llm,
+        services,
+        account_id,
+        conversation_id=tracker.sender_id,
+        channel=wording_channel(tracker),
+        customer_text=last_text_of(tracker, ("ask_bill_increase",)),
+    )
+    dispatcher.utter_message(text=wording.text)
     return []
 
 

@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import REVERIFY_TEXT, Handler, call, channel_of, gated, verified_account
 from actions.replies import existing_text, offer_text, settlement_text
+from actions.writeup import write_up
 from domain.records import AdjustmentKind, Outcome, Status
 from domain.usecases.credits import propose_credit
 from domain.usecases.settle import Origin, settle_credit
@@ -24,6 +25,7 @@ async def settle(
     dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str, kind: AdjustmentKind
 ) -> list[EventType]:
     settlement = await call(settle_credit, account_id, kind, origin_of(tracker))
+    await write_up(tracker, settlement.handoff, settlement.adjustment)
     dispatcher.utter_message(text=settlement_text(settlement))
     if settlement.adjustment.status is Status.DECLINED:
         return [SlotSet("last_declined", settlement.adjustment.idempotency_key)]

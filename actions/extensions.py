@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import REVERIFY_TEXT, call, gated, last_text_of, verified_account
 from actions.credits import origin_of
 from actions.replies import extension_offer_text, extension_text
+from actions.writeup import write_up
 from domain.records import Outcome
 from domain.spoken import extension_days
 from domain.usecases.billing import balance
@@ -24,6 +25,7 @@ async def settle(
     dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str, days: int
 ) -> list[EventType]:
     settlement = await call(settle_extension, account_id, days, origin_of(tracker))
+    await write_up(tracker, settlement.handoff)
     dispatcher.utter_message(text=extension_text(settlement))
     return [SlotSet("pending_offer", None)]
 

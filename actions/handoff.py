@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import call, channel_of, verified_account
 from actions.credits import origin_of
 from actions.replies import handoff_text, settlement_text
+from actions.writeup import write_up
 from domain.usecases.cases import request_person
 from domain.usecases.review import request_review
 
@@ -22,6 +23,7 @@ async def hand_off(
     declined_key = tracker.get_slot("last_declined")
     if account_id and declined_key:
         settlement = await call(request_review, str(declined_key), origin_of(tracker))
+        await write_up(tracker, settlement.handoff, settlement.adjustment)
         dispatcher.utter_message(text=settlement_text(settlement))
         return [SlotSet("last_declined", None), SlotSet("pending_offer", None)]
     handoff = await call(
@@ -31,6 +33,7 @@ async def hand_off(
         channel=channel_of(tracker),
         reason=reason,
     )
+    await write_up(tracker, handoff)
     dispatcher.utter_message(text=handoff_text(handoff))
     return [SlotSet("pending_offer", None)]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -10,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import HANDOFF_OFFER, LOCKED_TEXT, call, verified_account
 from actions.registry import HANDLERS, PENDING_SEPARATOR
+from actions.writeup import wording_channel
+from app.bootstrap import prefetch_bill_explanation
 from domain.identity import Identifier, parse_identifier, parse_pin
 from domain.usecases.verification import conversation_locked, verify_identity
 
@@ -88,6 +91,10 @@ class ActionAfterVerification(Action):
         events: list[EventType] = [SlotSet("pending_request", None)]
         if account_id is None:
             return events
+        # The explanation is the slow answer: start it now so it is ready when asked.
+        await asyncio.to_thread(
+            prefetch_bill_explanation, account_id, tracker.sender_id, wording_channel(tracker)
+        )
         name = tracker.get_slot("customer_name") or "there"
         dispatcher.utter_message(text=f"Thanks, {name}, you're verified.")
         handlers = [HANDLERS[a] for a in pending.split(PENDING_SEPARATOR) if a in HANDLERS]

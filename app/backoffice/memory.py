@@ -165,6 +165,12 @@ class MemoryCases:
         rows = [c for c in self._state.cases.values() if c.account_id == account_id]
         return sorted(rows, key=lambda c: (c.created_at, c.id))
 
+    def set_summary(self, case_id: str, summary: str) -> None:
+        case = self._state.cases.get(case_id)
+        if case is None:
+            raise NotFound(f"no case {case_id}")
+        self._state.cases[case_id] = case.model_copy(update={"summary": summary})
+
 
 class MemoryDecisions:
     def __init__(self, state: _State) -> None:

@@ -199,6 +199,13 @@ class SqlCases:
         )
         return [from_row(Case, r) for r in rows]
 
+    def set_summary(self, case_id: str, summary: str) -> None:
+        row = self._s.get(CaseRow, case_id)
+        if row is None:
+            raise NotFound(f"no case {case_id}")
+        row.summary = summary
+        self._s.flush()
+
 
 class SqlDecisions:
     def __init__(self, session: Session) -> None:
