@@ -15,6 +15,9 @@ from actions.writeup import write_up
 from domain.usecases.cases import request_person
 from domain.usecases.review import request_review
 
+# A person takes over: nothing the bot was about to do stays pending.
+CLEARED: list[EventType] = [SlotSet("pending_offer", None), SlotSet("pending_request", None)]
+
 
 async def hand_off(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
@@ -25,7 +28,7 @@ async def hand_off(
         settlement = await call(request_review, str(declined_key), origin_of(tracker))
         await write_up(tracker, settlement.handoff, settlement.adjustment)
         dispatcher.utter_message(text=settlement_text(settlement))
-        return [SlotSet("last_declined", None), SlotSet("pending_offer", None)]
+        return [*CLEARED, SlotSet("last_declined", None)]
     handoff = await call(
         request_person,
         conversation_id=tracker.sender_id,
@@ -35,7 +38,7 @@ async def hand_off(
     )
     await write_up(tracker, handoff)
     dispatcher.utter_message(text=handoff_text(handoff))
-    return [SlotSet("pending_offer", None)]
+    return CLEARED
 
 
 class ActionHandoff(Action):

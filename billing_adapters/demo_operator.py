@@ -72,7 +72,12 @@ _PROTECTION: _Spec = (LineCategory.ADDON, "Device Protection", 1500, None, None,
 _ROAMING: _Spec = (LineCategory.ROAMING, "International roaming, Canada", 3200, 4, 800, "day")
 _LATE_FEE: _Spec = (LineCategory.LATE_FEE, "Late fee", 500, None, None, None)
 _TRIVAFUN: _Spec = (
-    LineCategory.THIRD_PARTY, "Premium SMS subscription TrivaFun", 18000, None, None, None
+    LineCategory.THIRD_PARTY,
+    "Premium SMS subscription TrivaFun",
+    18000,
+    None,
+    None,
+    None,
 )
 
 
@@ -95,8 +100,14 @@ _BILLS: dict[str, tuple[tuple[_Spec, ...], tuple[_Spec, ...]]] = {
 # When each previous bill (due T-19d) was paid, in days before T; None = unpaid.
 # "On time" is T-22d. Current bills (due T+11d) are all still open.
 _PREVIOUS_PAID_DAYS_AGO: dict[str, int | None] = {
-    "100001": 13, "100002": 22, "100003": 22, "100004": 22,
-    "100005": None, "100006": 22, "100007": 16, "100008": 22,
+    "100001": 13,
+    "100002": 22,
+    "100003": 22,
+    "100004": 22,
+    "100005": None,
+    "100006": 22,
+    "100007": 16,
+    "100008": 22,
 }
 
 
@@ -106,11 +117,24 @@ def _bill(
     """Bill ``index`` (1 = previous, 2 = current) of ``account``; periods are 30 days."""
     end = t - (10 if index == 2 else 40) * DAY
     bill_id = f"B-{account.account_id}-{index}"
-    plan: _Spec = (LineCategory.PLAN, f"{account.plan} plan", account.plan_price_cents,
-                   None, None, None)
+    plan: _Spec = (
+        LineCategory.PLAN,
+        f"{account.plan} plan",
+        account.plan_price_cents,
+        None,
+        None,
+        None,
+    )
     lines = tuple(
-        BillLine(line_id=f"{bill_id}-L{n}", description=desc, category=cat, amount_cents=cents,
-                 quantity=qty, unit_cents=unit, unit_label=label)
+        BillLine(
+            line_id=f"{bill_id}-L{n}",
+            description=desc,
+            category=cat,
+            amount_cents=cents,
+            quantity=qty,
+            unit_cents=unit,
+            unit_label=label,
+        )
         for n, (cat, desc, cents, qty, unit, label) in enumerate((plan, *specs), start=1)
     )
     return Bill(
@@ -163,8 +187,13 @@ def demo_operator(t: datetime) -> DemoOperator:
     demo_accounts, bills, payments = [], [], []
     for account_id, name, pin, plan, zip_code, status in _CUSTOMERS:
         account = Account(
-            account_id=account_id, name=name, phone=f"+1555010{account_id[-4:]}", plan=plan,
-            plan_price_cents=PLANS[plan], zip_code=zip_code, status=status,
+            account_id=account_id,
+            name=name,
+            phone=f"+1555010{account_id[-4:]}",
+            plan=plan,
+            plan_price_cents=PLANS[plan],
+            zip_code=zip_code,
+            status=status,
         )
         demo_accounts.append(DemoAccount(account=account, pin=pin))
         previous_specs, current_specs = _BILLS[account_id]
@@ -173,29 +202,58 @@ def demo_operator(t: datetime) -> DemoOperator:
         previous = _bill(t, account, 1, previous_specs, paid_at)
         bills += [previous, _bill(t, account, 2, current_specs, None)]
         if paid_at is not None:
-            payments.append(Payment(account_id=account_id, bill_id=previous.bill_id,
-                                    amount_cents=previous.total_cents, paid_at=paid_at))
+            payments.append(
+                Payment(
+                    account_id=account_id,
+                    bill_id=previous.bill_id,
+                    amount_cents=previous.total_cents,
+                    paid_at=paid_at,
+                )
+            )
     orders = (
-        Order(order_id="ORD-5001", account_id="100006", item="Pixel 9a phone",
-              status=OrderStatus.SHIPPED, carrier="UPS", tracking_number="1Z999AA10123456784",
-              shipped_at=t - 2 * DAY, expected_at=t + 2 * DAY),
-        Order(order_id="ORD-5002", account_id="100006", item="Replacement SIM card",
-              status=OrderStatus.BACKORDERED, expected_at=t + 9 * DAY),
+        Order(
+            order_id="ORD-5001",
+            account_id="100006",
+            item="Pixel 9a phone",
+            status=OrderStatus.SHIPPED,
+            carrier="UPS",
+            tracking_number="1Z999AA10123456784",
+            shipped_at=t - 2 * DAY,
+            expected_at=t + 2 * DAY,
+        ),
+        Order(
+            order_id="ORD-5002",
+            account_id="100006",
+            item="Replacement SIM card",
+            status=OrderStatus.BACKORDERED,
+            expected_at=t + 9 * DAY,
+        ),
     )
     outage_start = _midnight(t - 30 * DAY)
     incidents = (
-        Incident(incident_id="INC-7781", zip_codes=("60614",), kind=IncidentKind.FULL_OUTAGE,
-                 starts_at=outage_start, ends_at=outage_start + 4 * DAY),
-        Incident(incident_id="INC-7790", zip_codes=("94110",), kind=IncidentKind.DEGRADED,
-                 starts_at=t - 20 * DAY, ends_at=t - 20 * DAY + timedelta(hours=3)),
+        Incident(
+            incident_id="INC-7781",
+            zip_codes=("60614",),
+            kind=IncidentKind.FULL_OUTAGE,
+            starts_at=outage_start,
+            ends_at=outage_start + 4 * DAY,
+        ),
+        Incident(
+            incident_id="INC-7790",
+            zip_codes=("94110",),
+            kind=IncidentKind.DEGRADED,
+            starts_at=t - 20 * DAY,
+            ends_at=t - 20 * DAY + timedelta(hours=3),
+        ),
     )
     history = (
-        _seed_adjustment("100008", AdjustmentKind.GOODWILL, 2000, t - 200 * DAY,
-                         "goodwill credit"),
-        _seed_adjustment("100008", AdjustmentKind.OUTAGE_CREDIT, 2500, t - 120 * DAY,
-                         "outage credit"),
-        _seed_adjustment("100005", AdjustmentKind.LATE_FEE_WAIVER, 500, t - 95 * DAY,
-                         "late fee waiver"),
+        _seed_adjustment("100008", AdjustmentKind.GOODWILL, 2000, t - 200 * DAY, "goodwill credit"),
+        _seed_adjustment(
+            "100008", AdjustmentKind.OUTAGE_CREDIT, 2500, t - 120 * DAY, "outage credit"
+        ),
+        _seed_adjustment(
+            "100005", AdjustmentKind.LATE_FEE_WAIVER, 500, t - 95 * DAY, "late fee waiver"
+        ),
     )
     return DemoOperator(
         seeded_at=t,

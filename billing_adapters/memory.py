@@ -113,8 +113,9 @@ class InMemoryBss:
     def get_balance_cents(self, account_id: str) -> int:
         bills = self.get_bills(account_id)
         with self._lock:
-            credits = sum(c.amount_cents for c in self._credits.values()
-                          if c.account_id == account_id)
+            credits = sum(
+                c.amount_cents for c in self._credits.values() if c.account_id == account_id
+            )
             return sum(b.total_cents for b in bills) - self._paid_cents.get(account_id, 0) - credits
 
     def _bill_of(self, account_id: str, bill_id: str) -> Bill:
@@ -133,7 +134,9 @@ class InMemoryBss:
             seen = self._credits.get(idempotency_key)
             if seen is not None:
                 if (seen.account_id, seen.bill_id, seen.amount_cents) != (
-                    account_id, bill_id, amount_cents
+                    account_id,
+                    bill_id,
+                    amount_cents,
                 ):
                     raise IdempotencyConflict(f"credit key {idempotency_key} reused")
                 return seen.receipt
@@ -173,7 +176,10 @@ class InMemoryBss:
 
     def incidents_for_zip(self, zip_code: str, start: datetime, end: datetime) -> list[Incident]:
         return sorted(
-            (i for i in self._incidents
-             if zip_code in i.zip_codes and i.starts_at < end and i.ends_at > start),
+            (
+                i
+                for i in self._incidents
+                if zip_code in i.zip_codes and i.starts_at < end and i.ends_at > start
+            ),
             key=lambda i: i.starts_at,
         )

@@ -35,4 +35,3 @@ def hash_pin(pin: str, salt: bytes | None = None, iterations: int = ITERATIONS) 
 def check_pin(pin: str, stored: PinHash) -> bool:
     """Constant-time comparison, so timing does not leak how much of the digest matched."""
     return hmac.compare_digest(_derive(pin, stored.salt, stored.iterations), stored.digest)
-

@@ -128,3 +128,12 @@ def test_the_pin_is_kept_nowhere(fresh: LiveStack, sender: str) -> None:
         for table in tables:
             for row in office.execute(f'SELECT * FROM "{table}"'):
                 assert not any(isinstance(v, str) and pin.search(v) for v in row), table
+
+
+def test_a_small_digression_during_an_offer_comes_back_to_it(fresh: LiveStack, sender: str) -> None:
+    verify(fresh, sender, "100001", "4321")
+    fresh.say(sender, "can you waive the late fee")
+    digression = " ".join(fresh.say(sender, "how can i pay my bill"))
+    assert "kestrel.example/pay" in digression
+    assert "Back to your earlier request" in digression and "$5.00" in digression
+    assert fresh.ops("100001")["balance_cents"] == 11240
