@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,9 @@ def entity_f1(out: Path) -> dict[str, float] | None:
     return None
 
 
-def test_held_out_intent_accuracy_is_at_least_92_percent(tmp_path: Path) -> None:
+def test_held_out_intent_accuracy_is_at_least_92_percent(
+    tmp_path: Path, report_measurement: Callable[[str], None]
+) -> None:
     model = ensure_model()
     out = tmp_path / "nlu-report"
     env = {**os.environ, "PYTHONWARNINGS": "ignore", "RASA_TELEMETRY_ENABLED": "false"}
@@ -117,14 +120,14 @@ def test_held_out_intent_accuracy_is_at_least_92_percent(tmp_path: Path) -> None
     }
     line = json.dumps(summary, sort_keys=True)
     (out / "summary.json").write_text(line + "\n")
-    print(f"\nheld-out NLU ({examples} examples): {line}")
+    report_measurement(f"held-out NLU ({examples} examples): {line}")
     weak = {
         name: round(float(values["f1-score"]), 3)
         for name, values in report.items()
         if isinstance(values, dict) and "avg" not in name and float(values["f1-score"]) < 0.9
     }
     if weak:
-        print(f"intents with F1 below 0.9: {weak}")
+        report_measurement(f"intents with F1 below 0.9: {weak}")
 
     assert accuracy >= MIN_INTENT_ACCURACY, (
         f"held-out intent accuracy {accuracy:.3f} < {MIN_INTENT_ACCURACY}; "

