@@ -9,10 +9,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import reminder
+from actions.common import call, reminder, verified_account
 from actions.credits import accept_credit_offer, pending_offer
 from actions.extensions import accept_extension_offer
 from actions.handoff import hand_off
+from domain.usecases.billing import current_charges
 
 # The PIN lock is kept in the back office per conversation, so starting over cannot reset it.
 RESET_ON_START_OVER = (
@@ -27,6 +28,7 @@ RESET_ON_START_OVER = (
 )
 
 
+OTHER_ONE = re.compile(r"\b(other|another|different|wrong|not (that|this))\b", re.I)
 CONSENT_CONFIDENCE = 0.6
 QUESTION = re.compile(r"\?|^\s*(why|what|how|when|where|who|can't|cannot|could|would)\b", re.I)
 
@@ -89,9 +91,17 @@ class ActionDeny(Action):
         if pending_offer(tracker) is None:
             dispatcher.utter_message(text="Okay. Is there anything else I can help with?")
             return []
-        dispatcher.utter_message(
-            text="Okay, I haven't changed anything. Anything else I can help with?"
-        )
+        account_id = verified_account(tracker)
+        if account_id and OTHER_ONE.search(str(tracker.latest_message.get("text") or "")):
+            charges = await call(current_charges, account_id)
+            dispatcher.utter_message(
+                text="Okay, I haven't changed anything. Which charge do you mean? "
+                f"Your current bill has: {charges}."
+            )
+        else:
+            dispatcher.utter_message(
+                text="Okay, I haven't changed anything. Anything else I can help with?"
+            )
         return [SlotSet("pending_offer", None)]
 
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.errors import NotFound
 from domain.explanation import explain_change
 from domain.model import Bill
+from domain.money import format_cents
 from domain.usecases.deps import Deps
 
 
@@ -36,6 +37,14 @@ def balance(deps: Deps, account_id: str) -> BalanceView:
         current_bill_cents=current.total_cents,
         due_date=current.due_date,
         currency=account.currency,
+    )
+
+
+def current_charges(deps: Deps, account_id: str) -> str:
+    """Every line of the current bill, so a customer can say which charge they mean."""
+    current, _ = current_and_previous(deps, account_id)
+    return "; ".join(
+        f"{line.description} {format_cents(line.amount_cents)}" for line in current.lines
     )
 
 

@@ -11,7 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.billing import ActionBalance
-from actions.conversation import ActionAffirm, ActionStartOver
+from actions.conversation import ActionAffirm, ActionDeny, ActionStartOver
 from actions.credits import ActionOfferLateFeeWaiver
 from actions.handoff import ActionHandoff
 from actions.verification import ActionAfterVerification, ValidateVerifyForm
@@ -178,4 +178,19 @@ async def test_a_question_or_an_unsure_yes_is_not_consent(
     )
     assert await ActionAffirm().run(dispatcher, answer, {}) == []
     assert "yes or no" in texts(dispatcher)
+    assert deps.billing.get_balance_cents("100001") == 11240
+
+
+async def test_no_the_other_charge_lists_the_bill_so_the_customer_can_choose(deps: Deps) -> None:
+    offer = CollectingDispatcher()
+    events = await ActionOfferLateFeeWaiver().run(offer, tracker(verified_account="100001"), {})
+    pending = slots_set(events)["pending_offer"]
+    dispatcher = CollectingDispatcher()
+    no = tracker(
+        text="no, the other charge", intent="deny", verified_account="100001", pending_offer=pending
+    )
+    events = await ActionDeny().run(dispatcher, no, {})
+    assert slots_set(events) == {"pending_offer": None}
+    assert "Which charge do you mean?" in texts(dispatcher)
+    assert "International roaming" in texts(dispatcher) and "$32.00" in texts(dispatcher)
     assert deps.billing.get_balance_cents("100001") == 11240
