@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from app.bootstrap import get_deps, get_engine, get_settings
+from app.bootstrap import get_deps, get_engine, get_llm_services, get_settings
 from app.web.health import health_report
 from app.web.ops_api import ApiError, build_router, error_response
 from domain.errors import DomainError
@@ -32,5 +32,5 @@ def create_app() -> FastAPI:
         )
         return JSONResponse(status_code=200 if report["ok"] else 503, content=report)
 
-    app.include_router(build_router(get_deps, settings.ops_api_token))
+    app.include_router(build_router(get_deps, settings.ops_api_token, get_llm_services))
     return app

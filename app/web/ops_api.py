@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from domain.errors import NotFound
 from domain.records import Adjustment, Case, PaymentExtension
 from domain.usecases.deps import Deps
+from domain.usecases.llm_wording import LlmServices, conversation_usage
 
 ACCOUNT_ID = re.compile(r"\d{6}")
 
@@ -103,7 +104,23 @@ def account_json(deps: Deps, account_id: str) -> dict[str, Any]:
     }
 
 
-def build_router(get_deps: Any, token: str) -> APIRouter:
+CONVERSATION_ID = re.compile(r"[A-Za-z0-9_.:@+-]{1,128}")
+
+
+def llm_usage_json(services: LlmServices, conversation_id: str) -> dict[str, Any]:
+    if not CONVERSATION_ID.fullmatch(conversation_id):
+        raise ApiError(422, "malformed conversation id")
+    usage = conversation_usage(services, conversation_id)
+    return {
+        "conversation_id": usage.conversation_id,
+        "calls": usage.calls,
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "cost_usd": str(usage.cost_usd),
+    }
+
+
+def build_router(get_deps: Any, token: str, get_llm: Any) -> APIRouter:
     def require_token(authorization: Annotated[str | None, Header()] = None) -> None:
         scheme, _, given = (authorization or "").partition(" ")
         valid = bool(token) and hmac.compare_digest(given.encode(), token.encode())
@@ -115,5 +132,10 @@ def build_router(get_deps: Any, token: str) -> APIRouter:
     @router.get("/accounts/{account_id}")
     def get_account(account_id: str) -> dict[str, Any]:
         return account_json(get_deps(), account_id)
+
+    @router.get("/conversations/{conversation_id}/llm-usage")
+    def get_llm_usage(conversation_id: str) -> dict[str, Any]:
+        """Tokens and cost of the model calls made for one conversation (zero without a model)."""
+        return llm_usage_json(get_llm(), conversation_id)
 
     return router
