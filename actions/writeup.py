@@ -10,9 +10,9 @@ from actions.common import call, channel_of
 from app.bootstrap import get_llm_services
 from domain.identity import Identifier, parse_pin
 from domain.records import Adjustment
+from domain.usecases.case_wording import gather_case_facts
 from domain.usecases.case_writeup import write_up_case
 from domain.usecases.cases import Handoff
-from domain.usecases.llm_wording import gather_case_facts
 
 REDACTED = "[redacted]"
 

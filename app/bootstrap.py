@@ -79,7 +79,7 @@ def use_deps(deps: Deps | None) -> None:
 
 def build_llm_services(settings: Settings) -> LlmServices:
     """The LLM layer from settings: the OpenAI-compatible client, or the null one when no URL."""
-    from app.backoffice.sql import SqlLlmCallLog
+    from app.backoffice.llm_call_log import SqlLlmCallLog
     from app.llm.null_client import NullLlm
 
     llm: Llm

@@ -2,6 +2,8 @@
 
 Writers are serialised so that the caps hold under load: SQLite opens every transaction with
 BEGIN IMMEDIATE (see app/db.py); PostgreSQL takes a transaction-level advisory lock first thing.
+The money repositories live in app/backoffice/sql_money.py; the LLM call log, which runs outside
+these transactions, in app/backoffice/llm_call_log.py.
 """
 
 from __future__ import annotations
@@ -9,26 +11,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.backoffice.codec import from_row, to_columns
-from app.backoffice.sessions import serialised_sessions
-from app.backoffice.tables import (
-    AdjustmentRow,
-    CaseRow,
-    CounterRow,
-    DecisionRow,
-    LlmCallRow,
-    OperatorFlagRow,
-    PaymentExtensionRow,
-    PinAttemptRow,
-)
-from domain.errors import ExternalSystemError, IdempotencyConflict, NotFound
-from domain.llm import LlmCall
+from app.backoffice.sessions import insert_once, serialised_sessions
+from app.backoffice.sql_money import SqlAdjustments, SqlExtensions
+from app.backoffice.tables import CaseRow, CounterRow, DecisionRow, OperatorFlagRow, PinAttemptRow
+from domain.errors import NotFound
 from domain.ports import (
     AdjustmentRepository,
     CaseRepository,
@@ -37,130 +28,11 @@ from domain.ports import (
     OperatorFlags,
     PinAttemptLog,
 )
-from domain.records import (
-    BOT,
-    Adjustment,
-    AdjustmentKind,
-    Case,
-    CaseStatus,
-    DecisionRecord,
-    PaymentExtension,
-    PinAttempt,
-    Status,
-)
+from domain.records import Case, CaseStatus, DecisionRecord, PinAttempt
 
 CASE_COUNTER = "case_reference"
 FIRST_CASE_NUMBER = 1001
 KILL_SWITCH = "kill_switch"
-_COUNTED = (Status.APPLIED.value, Status.APPLYING.value)  # in flight counts: a crash mid-post
-
-
-def _add(session: Session, row: Any) -> None:
-    """Insert in a savepoint, so a duplicate key is a domain error and the transaction lives on."""
-    try:
-        with session.begin_nested():
-            session.add(row)
-    except IntegrityError as error:
-        raise IdempotencyConflict(f"{type(row).__name__} already recorded") from error
-
-
-class SqlAdjustments:
-    def __init__(self, session: Session) -> None:
-        self._s = session
-
-    def get_by_key(self, idempotency_key: str) -> Adjustment | None:
-        row = self._s.scalar(
-            select(AdjustmentRow).where(AdjustmentRow.idempotency_key == idempotency_key)
-        )
-        return None if row is None else from_row(Adjustment, row)
-
-    def add(self, adjustment: Adjustment) -> None:
-        _add(self._s, AdjustmentRow(**to_columns(adjustment)))
-
-    def update(self, adjustment: Adjustment) -> None:
-        row = self._s.get(AdjustmentRow, adjustment.id)
-        if row is None:
-            raise NotFound(f"adjustment {adjustment.id}")
-        for name, value in to_columns(adjustment).items():
-            setattr(row, name, value)
-        self._s.flush()
-
-    def for_account(self, account_id: str) -> list[Adjustment]:
-        rows = self._s.scalars(
-            select(AdjustmentRow)
-            .where(AdjustmentRow.account_id == account_id)
-            .order_by(AdjustmentRow.created_at, AdjustmentRow.id)
-        )
-        return [from_row(Adjustment, r) for r in rows]
-
-    def _counted_since(self, since: datetime) -> Any:
-        decided = func.coalesce(AdjustmentRow.decided_at, AdjustmentRow.created_at)
-        return (AdjustmentRow.status.in_(_COUNTED)) & (decided >= since)
-
-    def bot_applied_cents_since(self, since: datetime, account_id: str | None = None) -> int:
-        query = select(func.coalesce(func.sum(AdjustmentRow.amount_cents), 0)).where(
-            self._counted_since(since), AdjustmentRow.decided_by == BOT
-        )
-        if account_id is not None:
-            query = query.where(AdjustmentRow.account_id == account_id)
-        return int(self._s.scalar(query) or 0)
-
-    def count_since(self, account_id: str, kind: AdjustmentKind, since: datetime) -> int:
-        query = (
-            select(func.count())
-            .select_from(AdjustmentRow)
-            .where(
-                self._counted_since(since),
-                AdjustmentRow.account_id == account_id,
-                AdjustmentRow.kind == kind.value,
-            )
-        )
-        return int(self._s.scalar(query) or 0)
-
-
-class SqlExtensions:
-    def __init__(self, session: Session) -> None:
-        self._s = session
-
-    def get_by_key(self, idempotency_key: str) -> PaymentExtension | None:
-        row = self._s.scalar(
-            select(PaymentExtensionRow).where(
-                PaymentExtensionRow.idempotency_key == idempotency_key
-            )
-        )
-        return None if row is None else from_row(PaymentExtension, row)
-
-    def add(self, extension: PaymentExtension) -> None:
-        _add(self._s, PaymentExtensionRow(**to_columns(extension)))
-
-    def update(self, extension: PaymentExtension) -> None:
-        row = self._s.get(PaymentExtensionRow, extension.id)
-        if row is None:
-            raise NotFound(f"extension {extension.id}")
-        for name, value in to_columns(extension).items():
-            setattr(row, name, value)
-        self._s.flush()
-
-    def for_account(self, account_id: str) -> list[PaymentExtension]:
-        rows = self._s.scalars(
-            select(PaymentExtensionRow)
-            .where(PaymentExtensionRow.account_id == account_id)
-            .order_by(PaymentExtensionRow.created_at, PaymentExtensionRow.id)
-        )
-        return [from_row(PaymentExtension, r) for r in rows]
-
-    def count_applied_since(self, account_id: str, since: datetime) -> int:
-        decided = func.coalesce(PaymentExtensionRow.decided_at, PaymentExtensionRow.created_at)
-        query = (
-            select(func.count())
-            .select_from(PaymentExtensionRow)
-            .where(
-                PaymentExtensionRow.account_id == account_id,
-                PaymentExtensionRow.status.in_(_COUNTED),
-                decided >= since,
-            )
-        )
-        return int(self._s.scalar(query) or 0)
 
 
 class SqlCases:
@@ -168,7 +40,7 @@ class SqlCases:
         self._s = session
 
     def add(self, case: Case) -> None:
-        _add(self._s, CaseRow(**to_columns(case)))
+        insert_once(self._s, CaseRow(**to_columns(case)))
 
     def get(self, case_id: str) -> Case | None:
         row = self._s.get(CaseRow, case_id)
@@ -212,7 +84,7 @@ class SqlDecisions:
         self._s = session
 
     def add(self, record: DecisionRecord) -> None:
-        _add(self._s, DecisionRow(**to_columns(record)))
+        insert_once(self._s, DecisionRow(**to_columns(record)))
 
     def for_account(self, account_id: str) -> list[DecisionRecord]:
         rows = self._s.scalars(
@@ -296,32 +168,3 @@ class SqlBackOfficeFactory:
                 yield SqlBackOffice(session)
             finally:
                 session.rollback()  # a no-op after commit(); discards anything since
-
-
-class SqlLlmCallLog:
-    """The LLM call log over SQL (satisfies domain.ports.LlmCallLog).
-
-    Its own short transaction per call, outside the serialised back-office transactions: a log
-    write must never hold up, or be rolled back with, a money decision.
-    """
-
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def add(self, call: LlmCall) -> None:
-        try:
-            with self._sessions() as session:
-                session.add(LlmCallRow(**to_columns(call)))
-                session.commit()
-        except SQLAlchemyError as error:
-            failure = type(error).__name__
-            raise ExternalSystemError(f"could not record LLM call: {failure}") from error
-
-    def for_conversation(self, conversation_id: str) -> list[LlmCall]:
-        with self._sessions() as session:
-            rows = session.scalars(
-                select(LlmCallRow)
-                .where(LlmCallRow.conversation_id == conversation_id)
-                .order_by(LlmCallRow.at, LlmCallRow.id)
-            )
-            return [from_row(LlmCall, r) for r in rows]

@@ -1,46 +1,19 @@
-"""SqlBss: the reference BSS over SQLAlchemy, implementing the three operator-system ports."""
+"""SqlBss: the reference BSS over SQLAlchemy, implementing the three operator-system ports.
+
+The billing reads are here; the postings are in bss_postings.py, orders and network incidents in
+bss_orders_network.py, and the engine, clock and account lookup they share in bss_connection.py.
+"""
 
 from __future__ import annotations
 
-import secrets
-from datetime import date, datetime, timezone
-
-from sqlalchemy import Engine, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
 
 from billing_adapters.phones import normalise_phone, single_match
 from billing_adapters.pins import PinHash, check_pin
-from billing_adapters.sql.tables import (
-    BssAccount,
-    BssBill,
-    BssBillLine,
-    BssCredit,
-    BssDueDateExtension,
-    BssIncident,
-    BssIncidentZip,
-    BssOrder,
-    BssPayment,
-)
-from domain.errors import IdempotencyConflict, InvalidInput, NotFound
-from domain.model import (
-    Account,
-    AccountStatus,
-    Bill,
-    BillLine,
-    Incident,
-    IncidentKind,
-    LineCategory,
-    Order,
-    OrderStatus,
-    PostingReceipt,
-)
-from domain.ports import Clock
-
-
-class _SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+from billing_adapters.sql.bss_orders_network import BssOrdersAndNetwork
+from billing_adapters.sql.bss_postings import BssPostings
+from billing_adapters.sql.tables import BssAccount, BssBill, BssBillLine, BssCredit, BssPayment
+from domain.model import Account, AccountStatus, Bill, BillLine, LineCategory
 
 
 def _account(row: BssAccount) -> Account:
@@ -68,15 +41,8 @@ def _line(row: BssBillLine) -> BillLine:
     )
 
 
-class SqlBss:
+class SqlBss(BssPostings, BssOrdersAndNetwork):
     """BillingSystem, OrderSystem and NetworkStatus over the ``bss_`` tables."""
-
-    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
-        self._engine = engine
-        self._clock: Clock = clock or _SystemClock()
-
-    def _session(self) -> Session:
-        return Session(self._engine, expire_on_commit=False)
 
     # BillingSystem
 
@@ -114,13 +80,6 @@ class SqlBss:
     def get_account(self, account_id: str) -> Account:
         with self._session() as s:
             return _account(self._account_row(s, account_id))
-
-    @staticmethod
-    def _account_row(s: Session, account_id: str) -> BssAccount:
-        row = s.get(BssAccount, account_id)
-        if row is None:
-            raise NotFound(f"account {account_id}")
-        return row
 
     def get_bills(self, account_id: str) -> list[Bill]:
         with self._session() as s:
@@ -179,135 +138,3 @@ class SqlBss:
                 )
             )
         return int(billed or 0) - int(paid or 0) - int(credited or 0)
-
-    @staticmethod
-    def _bill_row(s: Session, account_id: str, bill_id: str) -> BssBill:
-        bill = s.get(BssBill, bill_id)
-        if bill is None or bill.account_id != account_id:
-            raise NotFound(f"bill {bill_id} of account {account_id}")
-        return bill
-
-    def post_credit(
-        self, account_id: str, bill_id: str, amount_cents: int, memo: str, idempotency_key: str
-    ) -> PostingReceipt:
-        if amount_cents <= 0:
-            raise InvalidInput("a credit must be a positive amount")
-        try:
-            return self._post_credit(account_id, bill_id, amount_cents, memo, idempotency_key)
-        except IntegrityError:
-            # A concurrent posting with the same key won the race (PostgreSQL); answer as a repeat.
-            return self._post_credit(account_id, bill_id, amount_cents, memo, idempotency_key)
-
-    def _post_credit(
-        self, account_id: str, bill_id: str, amount_cents: int, memo: str, idempotency_key: str
-    ) -> PostingReceipt:
-        with self._session() as s, s.begin():
-            seen = s.scalar(select(BssCredit).where(BssCredit.idempotency_key == idempotency_key))
-            if seen is None:
-                self._bill_row(s, account_id, bill_id)
-                seen = BssCredit(
-                    reference=f"CR-{secrets.token_hex(5).upper()}",
-                    account_id=account_id,
-                    bill_id=bill_id,
-                    amount_cents=amount_cents,
-                    memo=memo[:500],
-                    idempotency_key=idempotency_key,
-                    posted_at=self._clock.now(),
-                )
-                s.add(seen)
-            elif (seen.account_id, seen.bill_id, seen.amount_cents) != (
-                account_id,
-                bill_id,
-                amount_cents,
-            ):
-                raise IdempotencyConflict(f"credit key {idempotency_key} reused")
-            return PostingReceipt(
-                bss_reference=seen.reference,
-                idempotency_key=idempotency_key,
-                amount_cents=amount_cents,
-            )
-
-    def extend_due_date(
-        self, account_id: str, bill_id: str, new_due_date: date, idempotency_key: str
-    ) -> None:
-        with self._session() as s, s.begin():
-            seen = s.scalar(
-                select(BssDueDateExtension).where(
-                    BssDueDateExtension.idempotency_key == idempotency_key
-                )
-            )
-            if seen is not None:
-                if (seen.account_id, seen.bill_id, seen.new_due_date) != (
-                    account_id,
-                    bill_id,
-                    new_due_date,
-                ):
-                    raise IdempotencyConflict(f"extension key {idempotency_key} reused")
-                return
-            bill = self._bill_row(s, account_id, bill_id)
-            if new_due_date <= (bill.extended_due_date or bill.due_date):
-                raise InvalidInput("an extension must move the due date later")
-            bill.extended_due_date = new_due_date
-            s.add(
-                BssDueDateExtension(
-                    account_id=account_id,
-                    bill_id=bill_id,
-                    new_due_date=new_due_date,
-                    idempotency_key=idempotency_key,
-                    created_at=self._clock.now(),
-                )
-            )
-
-    # OrderSystem
-
-    def list_orders(self, account_id: str) -> list[Order]:
-        with self._session() as s:
-            self._account_row(s, account_id)
-            rows = s.scalars(
-                select(BssOrder)
-                .where(BssOrder.account_id == account_id)
-                .order_by(BssOrder.order_id)
-            ).all()
-        return [
-            Order(
-                order_id=r.order_id,
-                account_id=r.account_id,
-                item=r.item,
-                status=OrderStatus(r.status),
-                carrier=r.carrier,
-                tracking_number=r.tracking_number,
-                shipped_at=r.shipped_at,
-                expected_at=r.expected_at,
-            )
-            for r in rows
-        ]
-
-    # NetworkStatus
-
-    def incidents_for_zip(self, zip_code: str, start: datetime, end: datetime) -> list[Incident]:
-        with self._session() as s:
-            rows = s.scalars(
-                select(BssIncident)
-                .join(BssIncidentZip, BssIncidentZip.incident_id == BssIncident.incident_id)
-                .where(
-                    BssIncidentZip.zip_code == zip_code,
-                    BssIncident.starts_at < end,
-                    BssIncident.ends_at > start,
-                )
-                .order_by(BssIncident.starts_at)
-            ).all()
-            zips = s.execute(
-                select(BssIncidentZip.incident_id, BssIncidentZip.zip_code)
-                .where(BssIncidentZip.incident_id.in_([r.incident_id for r in rows]))
-                .order_by(BssIncidentZip.zip_code)
-            ).all()
-        return [
-            Incident(
-                incident_id=r.incident_id,
-                kind=IncidentKind(r.kind),
-                starts_at=r.starts_at,
-                ends_at=r.ends_at,
-                zip_codes=tuple(z for i, z in zips if i == r.incident_id),
-            )
-            for r in rows
-        ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from domain.case_summary import CaseFacts
+from domain.usecases.case_wording import CaseWording, summarise_case
 from domain.usecases.deps import Deps
-from domain.usecases.llm_wording import CaseWording, LlmServices, summarise_case
+from domain.usecases.llm_wording import LlmServices
 
 
 def write_up_case(deps: Deps, services: LlmServices, case_id: str, facts: CaseFacts) -> CaseWording:

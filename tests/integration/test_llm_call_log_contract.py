@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from app.backoffice.llm_call_log import SqlLlmCallLog
 from app.backoffice.memory import InMemoryLlmCallLog
-from app.backoffice.sql import SqlLlmCallLog
 from domain.llm import LlmCall
 from domain.ports import LlmCallLog
 

@@ -22,7 +22,8 @@ import pytest
 from domain.case_summary import deterministic_summary, render_for_agent
 from domain.explanation import explain_change
 from domain.usecases.billing import current_and_previous
-from domain.usecases.llm_wording import explain_bill_with_llm, gather_case_facts, summarise_case
+from domain.usecases.case_wording import gather_case_facts, summarise_case
+from domain.usecases.llm_wording import explain_bill_with_llm
 from tests.integration.fake_openai import (  # noqa: F401  (the fake_openai fixture)
     FakeOpenAi,
     by_purpose,

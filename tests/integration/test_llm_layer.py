@@ -13,14 +13,10 @@ from billing_adapters.demo_operator import demo_operator
 from domain.explanation import explain_change
 from domain.records import AdjustmentKind
 from domain.usecases.billing import current_and_previous
+from domain.usecases.case_wording import gather_case_facts, summarise_case
 from domain.usecases.credits import propose_credit
 from domain.usecases.deps import Deps
-from domain.usecases.llm_wording import (
-    LlmServices,
-    explain_bill_with_llm,
-    gather_case_facts,
-    summarise_case,
-)
+from domain.usecases.llm_wording import LlmServices, explain_bill_with_llm
 from domain.usecases.settle import Origin, settle_credit
 from tests.integration.fake_openai import (
     FakeOpenAi,
