@@ -95,8 +95,7 @@ class InMemoryBss:
         return single_match(matches)
 
     def verify_pin(self, account_id: str, pin: str) -> bool:
-        stored = self._pins.get(account_id)
-        return stored is not None and check_pin(pin, stored)
+        return check_pin(pin, self._pins.get(account_id))
 
     def get_account(self, account_id: str) -> Account:
         try:

@@ -26,12 +26,26 @@ def _derive(pin: str, salt: bytes, iterations: int) -> bytes:
     return hashlib.pbkdf2_hmac("sha256", pin.encode("utf-8"), salt, iterations)
 
 
+def _decoy() -> PinHash:
+    salt = b"kestrel-decoy-pin"
+    return PinHash(salt=salt, digest=b"\0" * 32, iterations=ITERATIONS)
+
+
 def hash_pin(pin: str, salt: bytes | None = None, iterations: int = ITERATIONS) -> PinHash:
     """Hash ``pin`` with a fresh random salt (or ``salt``, for tests)."""
     salt = salt if salt is not None else secrets.token_bytes(SALT_BYTES)
     return PinHash(salt=salt, digest=_derive(pin, salt, iterations), iterations=iterations)
 
 
-def check_pin(pin: str, stored: PinHash) -> bool:
-    """Constant-time comparison, so timing does not leak how much of the digest matched."""
-    return hmac.compare_digest(_derive(pin, stored.salt, stored.iterations), stored.digest)
+_DECOY = _decoy()
+
+
+def check_pin(pin: str, stored: PinHash | None) -> bool:
+    """Constant-time comparison, so timing does not leak how much of the digest matched.
+
+    With no stored hash (an unknown account) a decoy is hashed all the same and False returned,
+    so an unknown account costs as long as a wrong PIN.
+    """
+    target = stored if stored is not None else _DECOY
+    matched = hmac.compare_digest(_derive(pin, target.salt, target.iterations), target.digest)
+    return matched and stored is not None

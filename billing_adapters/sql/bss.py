@@ -70,10 +70,12 @@ class SqlBss(BssPostings, BssOrdersAndNetwork):
     def verify_pin(self, account_id: str, pin: str) -> bool:
         with self._session() as s:
             row = s.get(BssAccount, account_id)
-            if row is None:
-                return False
-            stored = PinHash(
-                bytes.fromhex(row.pin_salt), bytes.fromhex(row.pin_hash), row.pin_iterations
+            stored = (
+                None
+                if row is None
+                else PinHash(
+                    bytes.fromhex(row.pin_salt), bytes.fromhex(row.pin_hash), row.pin_iterations
+                )
             )
         return check_pin(pin, stored)
 

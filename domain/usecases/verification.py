@@ -52,12 +52,10 @@ def verify_identity(
     account_id = deps.billing.find_account_id(
         account_id=identifier.account_id, phone=identifier.phone
     )
-    # Check the PIN only for accounts that exist and are not locked; every other case looks alike.
-    matched = (
-        account_id is not None
-        and not _account_locked(deps, account_id)
-        and deps.billing.verify_pin(account_id, pin)
-    )
+    usable = account_id is not None and not _account_locked(deps, account_id)
+    # Every attempt costs one PIN hash (a decoy for unknown accounts), so neither the answer nor
+    # its timing tells an unknown or locked account from a wrong PIN.
+    matched = deps.billing.verify_pin(account_id or "", pin) and usable
     with deps.backoffice() as office:
         office.pin_attempts.add(
             PinAttempt(

@@ -71,3 +71,31 @@ def test_no_pin_is_recorded_anywhere_in_the_back_office() -> None:
         assert attempts.failures_in_conversation("c1") == 0
     dumped = repr(deps.backoffice.state)  # type: ignore[attr-defined]
     assert "4321" not in dumped
+
+
+class CountingBss:
+    """The demo BSS, counting PIN checks (each one costs a PBKDF2 hash)."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.pin_checks = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def verify_pin(self, account_id: str, pin: str) -> bool:
+        self.pin_checks += 1
+        return bool(self.inner.verify_pin(account_id, pin))  # type: ignore[attr-defined]
+
+
+def test_an_unknown_or_locked_account_costs_a_pin_check_like_a_wrong_pin() -> None:
+    base = demo_deps()
+    bss = CountingBss(base.billing)
+    deps = base.__class__(**{**base.__dict__, "billing": bss})
+    verify_identity(deps, "c1", Identifier(account_id="999999"), "1234")
+    assert bss.pin_checks == 1
+    for n in range(5):
+        verify_identity(deps, f"lock{n}", ANA, "0000")
+    checks = bss.pin_checks
+    assert not verify_identity(deps, "c2", ANA, "4321").verified
+    assert bss.pin_checks == checks + 1
