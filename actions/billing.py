@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import call, gated, last_text_of
+from actions.common import GatedRequest, call, last_text_of
 from actions.writeup import wording_channel
 from app.bootstrap import get_llm_services
 from domain.money import format_cents
@@ -56,31 +55,16 @@ async def say_bill_explanation(
     return []
 
 
-class ActionBalance(Action):
-    def name(self) -> str:
-        return "action_balance"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return await gated(dispatcher, tracker, self.name(), say_balance)
+class ActionBalance(GatedRequest, Action):
+    action_name = "action_balance"
+    handler = staticmethod(say_balance)
 
 
-class ActionDueDate(Action):
-    def name(self) -> str:
-        return "action_due_date"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return await gated(dispatcher, tracker, self.name(), say_due_date)
+class ActionDueDate(GatedRequest, Action):
+    action_name = "action_due_date"
+    handler = staticmethod(say_due_date)
 
 
-class ActionExplainBill(Action):
-    def name(self) -> str:
-        return "action_explain_bill"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return await gated(dispatcher, tracker, self.name(), say_bill_explanation)
+class ActionExplainBill(GatedRequest, Action):
+    action_name = "action_explain_bill"
+    handler = staticmethod(say_bill_explanation)

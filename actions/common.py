@@ -87,3 +87,21 @@ async def gated(
     if waiting:
         dispatcher.utter_message(text=waiting)
     return events
+
+
+class GatedRequest:
+    """A request that needs a verified customer (mixed into an rasa-sdk ``Action``).
+
+    Not an ``Action`` itself, so rasa-sdk does not register this base as an action.
+    """
+
+    action_name = ""
+    handler: Handler
+
+    def name(self) -> str:
+        return self.action_name
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await gated(dispatcher, tracker, self.name(), type(self).handler)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import REVERIFY_TEXT, Handler, call, channel_of, gated, verified_account
+from actions.common import (
+    REVERIFY_TEXT,
+    GatedRequest,
+    Handler,
+    call,
+    channel_of,
+    verified_account,
+)
 from actions.replies import existing_text, offer_text, settlement_text
 from actions.writeup import write_up
 from domain.records import AdjustmentKind, Outcome, Status
@@ -64,37 +70,22 @@ offer_outage_credit = offer_of(AdjustmentKind.OUTAGE_CREDIT)
 dispute_charge = offer_of(AdjustmentKind.THIRD_PARTY_DISPUTE)
 
 
-class CreditAction(Action):
-    """One class per request intent; the handler says which credit."""
-
-    action_name = ""
-    handler: Handler
-
-    def name(self) -> str:
-        return self.action_name
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return await gated(dispatcher, tracker, self.name(), type(self).handler)
-
-
-class ActionOfferLateFeeWaiver(CreditAction):
+class ActionOfferLateFeeWaiver(GatedRequest, Action):
     action_name = "action_offer_late_fee_waiver"
     handler = staticmethod(offer_late_fee_waiver)
 
 
-class ActionOfferDuplicateCredit(CreditAction):
+class ActionOfferDuplicateCredit(GatedRequest, Action):
     action_name = "action_offer_duplicate_credit"
     handler = staticmethod(offer_duplicate_credit)
 
 
-class ActionOfferOutageCredit(CreditAction):
+class ActionOfferOutageCredit(GatedRequest, Action):
     action_name = "action_offer_outage_credit"
     handler = staticmethod(offer_outage_credit)
 
 
-class ActionDisputeCharge(CreditAction):
+class ActionDisputeCharge(GatedRequest, Action):
     action_name = "action_dispute_charge"
     handler = staticmethod(dispute_charge)
 

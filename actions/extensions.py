@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import REVERIFY_TEXT, call, gated, last_text_of, verified_account
+from actions.common import REVERIFY_TEXT, GatedRequest, call, last_text_of, verified_account
 from actions.credits import origin_of
 from actions.replies import extension_offer_text, extension_text
 from actions.writeup import write_up
@@ -69,11 +69,6 @@ async def accept_extension_offer(
     return await settle(dispatcher, tracker, account_id, int(offer["days"]))
 
 
-class ActionPaymentExtension(Action):
-    def name(self) -> str:
-        return "action_payment_extension"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return await gated(dispatcher, tracker, self.name(), ask_for_extension)
+class ActionPaymentExtension(GatedRequest, Action):
+    action_name = "action_payment_extension"
+    handler = staticmethod(ask_for_extension)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import call, gated, last_text_of
+from actions.common import GatedRequest, call, last_text_of
 from domain.usecases.orders import order_status
 
 ORDER_ID = re.compile(r"\bORD[-\s]?(\d{3,})\b", re.IGNORECASE)
@@ -24,11 +23,6 @@ async def say_order_status(
     return []
 
 
-class ActionOrderStatus(Action):
-    def name(self) -> str:
-        return "action_order_status"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
-        return await gated(dispatcher, tracker, self.name(), say_order_status)
+class ActionOrderStatus(GatedRequest, Action):
+    action_name = "action_order_status"
+    handler = staticmethod(say_order_status)

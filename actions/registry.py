@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
-from actions.billing import say_balance, say_bill_explanation, say_due_date
-from actions.common import Handler
+from actions.billing import ActionBalance, ActionDueDate, ActionExplainBill
+from actions.common import GatedRequest, Handler
 from actions.credits import (
-    dispute_charge,
-    offer_duplicate_credit,
-    offer_late_fee_waiver,
-    offer_outage_credit,
+    ActionDisputeCharge,
+    ActionOfferDuplicateCredit,
+    ActionOfferLateFeeWaiver,
+    ActionOfferOutageCredit,
 )
-from actions.extensions import ask_for_extension
-from actions.orders import say_order_status
+from actions.extensions import ActionPaymentExtension
+from actions.orders import ActionOrderStatus
 
-HANDLERS: dict[str, Handler] = {
-    "action_balance": say_balance,
-    "action_due_date": say_due_date,
-    "action_explain_bill": say_bill_explanation,
-    "action_offer_late_fee_waiver": offer_late_fee_waiver,
-    "action_offer_duplicate_credit": offer_duplicate_credit,
-    "action_offer_outage_credit": offer_outage_credit,
-    "action_dispute_charge": dispute_charge,
-    "action_payment_extension": ask_for_extension,
-    "action_order_status": say_order_status,
-}
+REQUESTS: tuple[type[GatedRequest], ...] = (
+    ActionBalance,
+    ActionDueDate,
+    ActionExplainBill,
+    ActionOfferLateFeeWaiver,
+    ActionOfferDuplicateCredit,
+    ActionOfferOutageCredit,
+    ActionDisputeCharge,
+    ActionPaymentExtension,
+    ActionOrderStatus,
+)
+HANDLERS: dict[str, Handler] = {request.action_name: request.handler for request in REQUESTS}
 
 ACTION_FOR_INTENT = {
     "ask_balance": "action_balance",
