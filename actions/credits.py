@@ -19,8 +19,9 @@ from actions.common import (
 from actions.replies import existing_text, offer_text, settlement_text
 from actions.writeup import write_up
 from domain.records import AdjustmentKind, Outcome, Status
+from domain.usecases.cases import Origin
 from domain.usecases.credits import propose_credit
-from domain.usecases.settle import Origin, settle_credit
+from domain.usecases.settle import settle_credit
 
 
 def origin_of(tracker: Tracker) -> Origin:

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.ids import new_id
 from domain.ports import BackOffice
-from domain.records import Case, CaseStatus
+from domain.records import BOT, Case, CaseStatus
 from domain.usecases.deps import Deps
 
 
@@ -17,13 +17,27 @@ class Handoff(BaseModel):
     expected_wait_minutes: int
 
 
+class Origin(BaseModel):
+    """Who asks and from where, for the record and the case."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor: str = BOT
+    conversation_id: str
+    channel: str
+
+
+def needs_approval(what: str, rules_fired: tuple[str, ...]) -> str:
+    """The internal reason of a case the policy sent to a person (may name any rule)."""
+    return f"{what}: needs approval ({', '.join(rules_fired)})"
+
+
 def open_case_in(
     office: BackOffice,
     deps: Deps,
+    origin: Origin,
     *,
-    conversation_id: str,
     account_id: str | None,
-    channel: str,
     reason: str,
     summary: str,
     proposed_amount_cents: int | None = None,
@@ -34,12 +48,12 @@ def open_case_in(
         id=new_id("case"),
         reference=office.cases.next_reference(),
         account_id=account_id,
-        conversation_id=conversation_id,
+        conversation_id=origin.conversation_id,
         status=CaseStatus.OPEN,
         reason=reason,
         proposed_amount_cents=proposed_amount_cents,
         summary=summary,
-        channel=channel,
+        channel=origin.channel,
         created_at=deps.clock.now(),
     )
     office.cases.add(case)
@@ -60,9 +74,8 @@ def request_person(
         handoff = open_case_in(
             office,
             deps,
-            conversation_id=conversation_id,
+            Origin(conversation_id=conversation_id, channel=channel),
             account_id=account_id,
-            channel=channel,
             reason=reason,
             summary=summary,
         )

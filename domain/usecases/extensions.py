@@ -14,10 +14,10 @@ from domain.model import Account, Bill
 from domain.policy import Decision, ExtensionAsk, decide_extension
 from domain.records import DecisionRecord, Outcome, PaymentExtension, Status
 from domain.usecases.billing import current_and_previous
-from domain.usecases.cases import Handoff, open_case_in
+from domain.usecases.cases import Handoff, Origin, needs_approval, open_case_in
 from domain.usecases.credits import gather_facts
 from domain.usecases.deps import Deps
-from domain.usecases.settle import STATUS_FOR, Origin, standing
+from domain.usecases.settle import STATUS_FOR, standing
 
 log = logging.getLogger(__name__)
 
@@ -104,11 +104,9 @@ def _decide_and_record(
             handoff = open_case_in(
                 office,
                 deps,
-                conversation_id=origin.conversation_id,
+                origin,
                 account_id=account.account_id,
-                channel=origin.channel,
-                reason=f"{days}-day payment extension: needs approval "
-                f"({', '.join(decision.rules_fired)})",
+                reason=needs_approval(f"{days}-day payment extension", decision.rules_fired),
                 summary=_summary(account, days, new_due, decision, origin.channel),
             )
         extension = PaymentExtension(

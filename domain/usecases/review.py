@@ -7,9 +7,9 @@ from domain.ids import new_id
 from domain.money import format_cents
 from domain.policy import Decision
 from domain.records import Adjustment, Outcome, Status
-from domain.usecases.cases import Handoff, open_case_in
+from domain.usecases.cases import Handoff, Origin, open_case_in
 from domain.usecases.deps import Deps
-from domain.usecases.settle import Origin, Settlement, record_decision
+from domain.usecases.settle import Settlement, record_decision
 
 REVIEW_RULE = "customer_requested_review"
 
@@ -39,9 +39,8 @@ def request_review(deps: Deps, declined_key: str, origin: Origin) -> Settlement:
         handoff: Handoff = open_case_in(
             office,
             deps,
-            conversation_id=origin.conversation_id,
+            origin,
             account_id=declined.account_id,
-            channel=origin.channel,
             reason=f"customer asks for review of a declined {declined.description} "
             f"({declined.policy_rule})",
             summary=(

@@ -21,7 +21,6 @@ from domain.money import format_cents
 from domain.policy import CreditAsk, Decision, decide_credit
 from domain.ports import BackOffice
 from domain.records import (
-    BOT,
     Adjustment,
     AdjustmentKind,
     DecisionRecord,
@@ -30,7 +29,7 @@ from domain.records import (
     Status,
 )
 from domain.usecases.billing import current_and_previous
-from domain.usecases.cases import Handoff, open_case_in
+from domain.usecases.cases import Handoff, Origin, needs_approval, open_case_in
 from domain.usecases.credits import assess, fingerprint, gather_facts, idempotency_key
 from domain.usecases.deps import Deps
 
@@ -54,16 +53,6 @@ class Settlement(BaseModel):
     @property
     def already_decided(self) -> bool:
         return self.decision is None
-
-
-class Origin(BaseModel):
-    """Who asks and from where, for the record and the case."""
-
-    model_config = ConfigDict(frozen=True)
-
-    actor: str = BOT
-    conversation_id: str
-    channel: str
 
 
 R = TypeVar("R", Adjustment, PaymentExtension)
@@ -163,11 +152,9 @@ def _decide_and_record(
             handoff = open_case_in(
                 office,
                 deps,
-                conversation_id=origin.conversation_id,
+                origin,
                 account_id=account.account_id,
-                channel=origin.channel,
-                reason=f"{adjustment.description}: needs approval "
-                f"({', '.join(decision.rules_fired)})",
+                reason=needs_approval(adjustment.description, decision.rules_fired),
                 summary=_case_summary(account, adjustment, decision, origin.channel),
                 proposed_amount_cents=adjustment.amount_cents,
             )

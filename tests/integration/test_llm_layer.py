@@ -14,10 +14,11 @@ from domain.explanation import explain_change
 from domain.records import AdjustmentKind
 from domain.usecases.billing import current_and_previous
 from domain.usecases.case_wording import gather_case_facts, summarise_case
+from domain.usecases.cases import Origin
 from domain.usecases.credits import propose_credit
 from domain.usecases.deps import Deps
 from domain.usecases.llm_wording import LlmServices, explain_bill_with_llm
-from domain.usecases.settle import Origin, settle_credit
+from domain.usecases.settle import settle_credit
 from tests.integration.fake_openai import (
     FakeOpenAi,
     Scripted,

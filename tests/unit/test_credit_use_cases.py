@@ -8,9 +8,10 @@ import pytest
 
 from domain.errors import ExternalTimeout
 from domain.records import AdjustmentKind, Status
+from domain.usecases.cases import Origin
 from domain.usecases.credits import propose_credit
 from domain.usecases.review import request_review
-from domain.usecases.settle import Origin, settle_credit
+from domain.usecases.settle import settle_credit
 from tests.unit.fakes import FakeClock, demo_deps
 
 ORIGIN = Origin(conversation_id="conv-1", channel="rest")

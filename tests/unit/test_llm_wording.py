@@ -13,8 +13,9 @@ from domain.llm import LlmConfig, LlmPrices
 from domain.records import AdjustmentKind
 from domain.usecases.billing import current_and_previous
 from domain.usecases.case_wording import gather_case_facts, summarise_case
+from domain.usecases.cases import Origin
 from domain.usecases.llm_wording import conversation_usage, explain_bill_with_llm
-from domain.usecases.settle import Origin, settle_credit
+from domain.usecases.settle import settle_credit
 from tests.unit.fake_llm import ScriptedLlm, Stall, services_with
 from tests.unit.fakes import demo_deps
 

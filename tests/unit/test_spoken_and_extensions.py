@@ -8,9 +8,9 @@ import pytest
 
 from domain.records import Status
 from domain.spoken import digits_from_words, extension_days, parse_days
+from domain.usecases.cases import Origin
 from domain.usecases.extensions import preview_extension, settle_extension
 from domain.usecases.orders import order_status
-from domain.usecases.settle import Origin
 from tests.unit.fakes import demo_deps
 
 ORIGIN = Origin(conversation_id="conv", channel="rest")
