@@ -6,7 +6,7 @@ The key hashes bot/config.yml, the domain (bot/domain.yml or bot/domain/), every
 bot/data/ and the Rasa version installed in the bot env. Models live in
 `${XDG_CACHE_HOME:-~/.cache}/kestrel-selfcare/models/<hash>.tar.gz`, outside the repository, so a
 fresh clone with the same bot files trains nothing. The model in use is bot/models/current.tar.gz
-(a hard link to the cached file, or a copy across file systems); `model_path()` returns it.
+(a hard link to the cached file, or a copy across file systems).
 
 Environment: KESTREL_BOT_VENV overrides the bot env (default <repo>/.venv/bot).
 """
@@ -29,11 +29,6 @@ HASH_SCHEME = "kestrel-model-v1"
 
 class TrainingError(RuntimeError):
     """The model could not be trained or installed; the message says why."""
-
-
-def model_path() -> Path:
-    """The model Rasa should serve (bot/models/current.tar.gz); it may not exist yet."""
-    return CURRENT_MODEL
 
 
 def bot_venv() -> Path:

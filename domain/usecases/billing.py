@@ -7,7 +7,6 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict
 
 from domain.errors import NotFound
-from domain.explanation import explain_change
 from domain.model import Bill
 from domain.money import format_cents
 from domain.usecases.deps import Deps
@@ -46,8 +45,3 @@ def current_charges(deps: Deps, account_id: str) -> str:
     return "; ".join(
         f"{line.description} {format_cents(line.amount_cents)}" for line in current.lines
     )
-
-
-def explain_bill(deps: Deps, account_id: str) -> str:
-    current, previous = current_and_previous(deps, account_id)
-    return explain_change(current, previous)
