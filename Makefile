@@ -5,7 +5,7 @@ RASA := ../.venv/bot/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test lint typecheck train validate reset bench kill-switch-on kill-switch-off
+.PHONY: setup run test lint typecheck train validate reset bench soak verify-audit kill-switch-on kill-switch-off
 
 setup:  ## create both environments (idempotent)
 	@bash scripts/setup.sh
@@ -21,6 +21,9 @@ run: setup  ## migrate, seed, train if needed, then start Rasa, the action serve
 
 reset: setup  ## restore the demo back office to exactly the seed (also while running)
 	@$(APP) -m app.cli.db reset
+
+verify-audit: setup  ## check the hash chain of decisions and transitions; exit 1 at a break
+	@$(APP) -m app.cli.audit
 
 kill-switch-on: setup  ## pause every bot-applied adjustment (effective immediately)
 	@$(APP) -m app.cli.db kill-switch on
@@ -39,3 +42,6 @@ test: setup lint typecheck validate train  ## everything CI checks
 
 bench: setup train  ## latency and throughput over the REST channel; prints one JSON line last
 	@$(APP) -m app.cli.bench
+
+soak: setup  ## the lifecycle property test at 10x the steps of `make test`
+	@LIFECYCLE_STEPS_SCALE=10 $(APP) -m pytest -p no:cacheprovider -q tests/integration/test_lifecycle_property.py

@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import GatedRequest, call, last_text_of
+from actions.guard import Guarded
 from actions.writeup import wording_channel
 from app.bootstrap import get_llm_services
 from domain.money import format_cents
@@ -55,16 +56,16 @@ async def say_bill_explanation(
     return []
 
 
-class ActionBalance(GatedRequest, Action):
+class ActionBalance(Guarded, GatedRequest, Action):
     action_name = "action_balance"
     handler = staticmethod(say_balance)
 
 
-class ActionDueDate(GatedRequest, Action):
+class ActionDueDate(Guarded, GatedRequest, Action):
     action_name = "action_due_date"
     handler = staticmethod(say_due_date)
 
 
-class ActionExplainBill(GatedRequest, Action):
+class ActionExplainBill(Guarded, GatedRequest, Action):
     action_name = "action_explain_bill"
     handler = staticmethod(say_bill_explanation)

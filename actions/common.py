@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any, TypeVar
@@ -12,8 +11,14 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.pending import pending_of, wait_for_handoff
+from actions.replies import offer_prompt
 from app.bootstrap import get_deps
+from domain.errors import NotFound
+from domain.policy import Policy
+from domain.records import Status
 from domain.usecases.deps import Deps
+from domain.usecases.lifecycle.offers import get_offer
 
 T = TypeVar("T")
 
@@ -23,7 +28,7 @@ LOCKED_TEXT = (
     "I can connect you with a person from our team. Would you like that?"
 )
 REVERIFY_TEXT = "I need to verify your identity again before I change anything."
-HANDOFF_OFFER = json.dumps({"type": "handoff", "reason": "verification locked"})
+LOCKED_HANDOFF = "verification locked"
 
 Handler = Callable[[CollectingDispatcher, Tracker, str], Awaitable[list[EventType]]]
 
@@ -32,6 +37,12 @@ async def call(fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a (blocking) use case off the event loop with the process-wide dependencies."""
     deps: Deps = await asyncio.to_thread(get_deps)
     return await asyncio.to_thread(partial(fn, deps, *args, **kwargs))
+
+
+async def loaded_policy() -> Policy:
+    """The autonomy policy in force (replies quote its limits, never numbers of their own)."""
+    deps: Deps = await asyncio.to_thread(get_deps)
+    return deps.policy
 
 
 def verified_account(tracker: Tracker) -> str | None:
@@ -49,21 +60,27 @@ def start_verification(
     """Ask who the customer is first; the pending request runs once they are verified."""
     if tracker.get_slot("verification_locked"):
         dispatcher.utter_message(text=LOCKED_TEXT)
-        return [SlotSet("pending_offer", HANDOFF_OFFER)]
+        return [wait_for_handoff(LOCKED_HANDOFF)]
     dispatcher.utter_message(text="I can help with that.")
     return [SlotSet("pending_request", pending), FollowupAction(VERIFY_FORM)]
 
 
-def reminder(tracker: Tracker, events: list[EventType]) -> str | None:
+async def reminder(tracker: Tracker, events: list[EventType]) -> str | None:
     """After a digression, the question still waiting for a yes or no (if the handler kept it)."""
     if any(e.get("event") == "slot" and e.get("name") == "pending_offer" for e in events):
         return None
-    raw = tracker.get_slot("pending_offer")
-    try:
-        prompt = json.loads(raw).get("prompt") if raw else None
-    except (TypeError, ValueError, AttributeError):
+    pending = pending_of(tracker)
+    if pending is None:
         return None
-    return f"Back to your earlier request: {prompt}" if prompt else None
+    if pending.offer_id is None:
+        return "Back to your earlier question: would you like me to connect you with a person?"
+    try:
+        offer = await call(get_offer, pending.offer_id)
+    except NotFound:
+        return None
+    if offer.status is not Status.OFFERED:
+        return None
+    return f"Back to your earlier request: {offer_prompt(offer)}"
 
 
 def last_text_of(tracker: Tracker, intents: tuple[str, ...]) -> str:
@@ -83,7 +100,7 @@ async def gated(
     if account_id is None:
         return start_verification(dispatcher, tracker, name)
     events = await handler(dispatcher, tracker, account_id)
-    waiting = reminder(tracker, events)
+    waiting = await reminder(tracker, events)
     if waiting:
         dispatcher.utter_message(text=waiting)
     return events

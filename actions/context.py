@@ -9,11 +9,12 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import start_verification, verified_account
-from actions.extensions import AWAITING_LENGTH, offer_extension
+from actions.extensions import AWAITING_LENGTH, ask_extension
+from actions.guard import Guarded
 from actions.registry import ACTION_FOR_INTENT, HANDLERS, PENDING_SEPARATOR
 
 
-class ActionInform(Action):
+class ActionInform(Guarded, Action):
     """A number, date or duration outside the verify form: an answer to what we asked, if any."""
 
     def name(self) -> str:
@@ -25,12 +26,12 @@ class ActionInform(Action):
         account_id = verified_account(tracker)
         text = str(tracker.latest_message.get("text") or "")
         if account_id and tracker.get_slot("awaiting") == AWAITING_LENGTH:
-            return await offer_extension(dispatcher, tracker, account_id, text)
+            return await ask_extension(dispatcher, tracker, account_id, text)
         dispatcher.utter_message(response="utter_default")
         return []
 
 
-class ActionMultiRequest(Action):
+class ActionMultiRequest(Guarded, Action):
     """Two requests in one message ("ask_balance+ask_due_date"): answered one after the other."""
 
     def name(self) -> str:

@@ -9,11 +9,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import call, reminder, verified_account
-from actions.credits import accept_credit_offer, pending_offer
-from actions.extensions import accept_extension_offer
+from actions.common import REVERIFY_TEXT, call, reminder, verified_account
+from actions.credits import origin_of, tell
+from actions.guard import Guarded
 from actions.handoff import hand_off
+from actions.pending import nothing_pending, pending_of
+from actions.replies import offer_prompt
+from app.bootstrap import get_settings
+from domain.records import Status
 from domain.usecases.billing import current_charges
+from domain.usecases.lifecycle.offers import accept_offer, get_offer, withdraw_offer
 
 # The PIN lock is kept in the back office per conversation, so starting over cannot reset it.
 RESET_ON_START_OVER = (
@@ -29,18 +34,17 @@ RESET_ON_START_OVER = (
 
 
 OTHER_ONE = re.compile(r"\b(other|another|different|wrong|not (that|this))\b", re.I)
-CONSENT_CONFIDENCE = 0.6
 QUESTION = re.compile(r"\?|^\s*(why|what|how|when|where|who|can't|cannot|could|would)\b", re.I)
 
 
-def clear_consent(tracker: Tracker) -> bool:
+def clear_consent(tracker: Tracker, min_confidence: float) -> bool:
     """Money moves only on an unambiguous yes: a confident affirm that is not a question."""
     message = tracker.latest_message or {}
     confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
-    return confidence >= CONSENT_CONFIDENCE and not QUESTION.search(str(message.get("text") or ""))
+    return confidence >= min_confidence and not QUESTION.search(str(message.get("text") or ""))
 
 
-class ActionRemindPending(Action):
+class ActionRemindPending(Guarded, Action):
     """After a small digression (how to pay, a joke), come back to the open question."""
 
     def name(self) -> str:
@@ -49,48 +53,60 @@ class ActionRemindPending(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        waiting = reminder(tracker, [])
+        waiting = await reminder(tracker, [])
         if waiting:
             dispatcher.utter_message(text=waiting)
         return []
 
 
-class ActionAffirm(Action):
+async def accept(
+    dispatcher: CollectingDispatcher, tracker: Tracker, offer_id: str
+) -> list[EventType]:
+    offer = await call(get_offer, offer_id)
+    if offer.account_id != verified_account(tracker):
+        dispatcher.utter_message(text=REVERIFY_TEXT)
+        return [nothing_pending()]
+    return await tell(dispatcher, tracker, await call(accept_offer, offer_id, origin_of(tracker)))
+
+
+class ActionAffirm(Guarded, Action):
     def name(self) -> str:
         return "action_affirm"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        offer = pending_offer(tracker)
-        if offer is not None and not clear_consent(tracker):
-            prompt = offer.get("prompt") or "Shall I go ahead?"
-            dispatcher.utter_message(text=f"Just to be sure, please answer yes or no. {prompt}")
-            return []
-        if offer is None:
+        pending = pending_of(tracker)
+        if pending is None:
             dispatcher.utter_message(
                 text="Sorry, I'm not sure what you're agreeing to. How can I help?"
             )
             return []
-        if offer.get("type") == "credit":
-            return await accept_credit_offer(dispatcher, tracker, offer)
-        if offer.get("type") == "extension":
-            return await accept_extension_offer(dispatcher, tracker, offer)
-        return await hand_off(
-            dispatcher, tracker, offer.get("reason", "customer asked for a person")
-        )
+        if not clear_consent(tracker, get_settings().consent_min_confidence):
+            question = "Shall I connect you with a person?"
+            if pending.offer_id is not None:
+                offer = await call(get_offer, pending.offer_id)
+                question = offer_prompt(offer) if offer.status is Status.OFFERED else question
+            dispatcher.utter_message(text=f"Just to be sure, please answer yes or no. {question}")
+            return []
+        if pending.offer_id is not None:
+            return await accept(dispatcher, tracker, pending.offer_id)
+        return await hand_off(dispatcher, tracker, pending.handoff_reason or "customer asked")
 
 
-class ActionDeny(Action):
+class ActionDeny(Guarded, Action):
     def name(self) -> str:
         return "action_deny"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        if pending_offer(tracker) is None:
+        pending = pending_of(tracker)
+        if pending is None:
             dispatcher.utter_message(text="Okay. Is there anything else I can help with?")
             return []
+        if pending.offer_id is not None:
+            await call(withdraw_offer, pending.offer_id, origin_of(tracker))
         account_id = verified_account(tracker)
         if account_id and OTHER_ONE.search(str(tracker.latest_message.get("text") or "")):
             charges = await call(current_charges, account_id)
@@ -102,10 +118,10 @@ class ActionDeny(Action):
             dispatcher.utter_message(
                 text="Okay, I haven't changed anything. Anything else I can help with?"
             )
-        return [SlotSet("pending_offer", None)]
+        return [nothing_pending()]
 
 
-class ActionStartOver(Action):
+class ActionStartOver(Guarded, Action):
     def name(self) -> str:
         return "action_start_over"
 

@@ -9,8 +9,9 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import call, channel_of, verified_account
-from actions.credits import origin_of
-from actions.replies import handoff_text, settlement_text
+from actions.credits import origin_of, tell
+from actions.guard import Guarded
+from actions.replies import handoff_text
 from actions.writeup import write_up
 from domain.usecases.cases import request_person
 from domain.usecases.review import request_review
@@ -25,10 +26,8 @@ async def hand_off(
     account_id = verified_account(tracker)
     declined_key = tracker.get_slot("last_declined")
     if account_id and declined_key:
-        settlement = await call(request_review, str(declined_key), origin_of(tracker))
-        await write_up(tracker, settlement.handoff, settlement.adjustment)
-        dispatcher.utter_message(text=settlement_text(settlement))
-        return [*CLEARED, SlotSet("last_declined", None)]
+        step = await call(request_review, str(declined_key), origin_of(tracker))
+        return [*CLEARED, *await tell(dispatcher, tracker, step), SlotSet("last_declined", None)]
     handoff = await call(
         request_person,
         conversation_id=tracker.sender_id,
@@ -41,7 +40,7 @@ async def hand_off(
     return CLEARED
 
 
-class ActionHandoff(Action):
+class ActionHandoff(Guarded, Action):
     def name(self) -> str:
         return "action_handoff"
 
@@ -51,7 +50,7 @@ class ActionHandoff(Action):
         return await hand_off(dispatcher, tracker, "customer asked for a person")
 
 
-class ActionForgotPin(Action):
+class ActionForgotPin(Guarded, Action):
     def name(self) -> str:
         return "action_forgot_pin"
 

@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import GatedRequest, call, last_text_of
+from actions.guard import Guarded
 from domain.usecases.orders import order_status
 
 ORDER_ID = re.compile(r"\bORD[-\s]?(\d{3,})\b", re.IGNORECASE)
@@ -23,6 +24,6 @@ async def say_order_status(
     return []
 
 
-class ActionOrderStatus(GatedRequest, Action):
+class ActionOrderStatus(Guarded, GatedRequest, Action):
     action_name = "action_order_status"
     handler = staticmethod(say_order_status)

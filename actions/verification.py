@@ -9,7 +9,9 @@ from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import HANDOFF_OFFER, LOCKED_TEXT, call, verified_account
+from actions.common import LOCKED_HANDOFF, LOCKED_TEXT, call, verified_account
+from actions.guard import Guarded
+from actions.pending import Pending
 from actions.registry import HANDLERS, PENDING_SEPARATOR
 from actions.writeup import wording_channel
 from app.bootstrap import prefetch_bill_explanation
@@ -17,9 +19,10 @@ from domain.identity import Identifier, parse_identifier, parse_pin
 from domain.usecases.verification import conversation_locked, verify_identity
 
 NOT_VERIFIED = "I couldn't verify those details."
+LOCKED_OFFER = Pending(handoff_reason=LOCKED_HANDOFF).encode()
 
 
-class ValidateVerifyForm(FormValidationAction):
+class ValidateVerifyForm(Guarded, FormValidationAction):
     def name(self) -> str:
         return "validate_verify_form"
 
@@ -39,7 +42,7 @@ class ValidateVerifyForm(FormValidationAction):
     ) -> dict[str, Any]:
         if await call(conversation_locked, tracker.sender_id):
             dispatcher.utter_message(text=LOCKED_TEXT)
-            return {"identifier": None, "verification_locked": True, "pending_offer": HANDOFF_OFFER}
+            return {"identifier": None, "verification_locked": True, "pending_offer": LOCKED_OFFER}
         identifier = parse_identifier(str(value or ""))
         if identifier is None:
             dispatcher.utter_message(
@@ -71,13 +74,13 @@ class ValidateVerifyForm(FormValidationAction):
                 "pin": None,
                 "identifier": None,
                 "verification_locked": True,
-                "pending_offer": HANDOFF_OFFER,
+                "pending_offer": LOCKED_OFFER,
             }
         dispatcher.utter_message(text=f"{NOT_VERIFIED} Let's try again.")
         return {"pin": None, "identifier": None}
 
 
-class ActionAfterVerification(Action):
+class ActionAfterVerification(Guarded, Action):
     """Runs when the verify form ends: greet the verified customer and do what they asked."""
 
     def name(self) -> str:

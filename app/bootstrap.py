@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -15,10 +18,11 @@ from app.backoffice.sql import SqlBackOfficeFactory
 from app.db import make_engine
 from app.policy_loader import load_policy
 from app.settings import Settings
+from billing_adapters.faults import FaultInjectingBilling
 from billing_adapters.sql import SqlBss
 from domain.errors import DomainError
 from domain.llm import LlmConfig, LlmPrices
-from domain.ports import Llm
+from domain.ports import BillingSystem, Llm
 from domain.usecases.deps import Deps
 from domain.usecases.llm_wording import ExplanationCache, LlmServices, prepare_bill_explanation
 
@@ -39,15 +43,31 @@ def get_settings() -> Settings:
 
 
 @lru_cache(maxsize=4)
-def get_engine(url: str) -> Engine:
-    return make_engine(url)
+def get_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+    return make_engine(url, busy_timeout_s=busy_timeout_s)
+
+
+def crash_hooks(names: str) -> Callable[[str], None]:
+    """The apply path's checkpoints; ``crash_after_record`` exits the process there (tests)."""
+    armed = {name.strip() for name in names.split(",") if name.strip()}
+
+    def checkpoint(point: str) -> None:
+        if f"crash_{point}" in armed:
+            log.critical("test hook: crashing at %s", point)
+            logging.shutdown()
+            os._exit(86)
+
+    return checkpoint
 
 
 def build_deps(settings: Settings) -> Deps:
-    engine = get_engine(settings.database_url)
+    engine = get_engine(settings.database_url, settings.db_busy_timeout_s)
     bss = SqlBss(engine)
+    billing: BillingSystem = bss
+    if settings.bss_fault_file:
+        billing = FaultInjectingBilling(bss, Path(settings.bss_fault_file))
     return Deps(
-        billing=bss,
+        billing=billing,
         orders=bss,
         network=bss,
         backoffice=SqlBackOfficeFactory(engine),
@@ -55,6 +75,10 @@ def build_deps(settings: Settings) -> Deps:
         policy=load_policy(settings.policy_file),
         operator_timezone=settings.operator_timezone,
         minutes_per_case=settings.handoff_minutes_per_case,
+        offer_ttl=timedelta(minutes=settings.offer_ttl_minutes),
+        apply_grace=timedelta(seconds=settings.reconcile_grace_s),
+        reconcile_lease=timedelta(seconds=max(60.0, 2 * settings.reconcile_interval_s)),
+        checkpoint=crash_hooks(settings.fault_hooks),
     )
 
 
@@ -97,7 +121,7 @@ def build_llm_services(settings: Settings) -> LlmServices:
         llm = NullLlm()
     return LlmServices(
         llm=llm,
-        log=SqlLlmCallLog(get_engine(settings.database_url)),
+        log=SqlLlmCallLog(get_engine(settings.database_url, settings.db_busy_timeout_s)),
         config=LlmConfig(
             model=settings.llm_model,
             timeout_s=settings.llm_timeout_s,

@@ -30,7 +30,7 @@ def _ensure_sqlite_folder(url: str) -> None:
         Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
     # SQLAlchemy's documented pysqlite recipe: take transaction control away from the driver,
     # then open every transaction with BEGIN IMMEDIATE (the write lock up front, no upgrade
     # deadlocks between two readers that both decide to write).
@@ -39,7 +39,7 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_s * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 
@@ -48,14 +48,17 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; extra keyword arguments go to ``create_engine``."""
+def make_engine(url: str, busy_timeout_s: float = 30.0, **kwargs: Any) -> Engine:
+    """An engine for ``url``; extra keyword arguments go to ``create_engine``.
+
+    ``busy_timeout_s``: how long a SQLite writer waits for another's lock before giving up.
+    """
     if is_sqlite(url):
         _ensure_sqlite_folder(url)
         # The driver's own timeout also waits for the lock (seconds).
-        connect_args = {"timeout": 30, "check_same_thread": False}
+        connect_args = {"timeout": busy_timeout_s, "check_same_thread": False}
         engine = create_engine(url, connect_args=connect_args, **kwargs)
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, busy_timeout_s)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
 

@@ -1,8 +1,9 @@
 """Seeding the demo operator: ``make reset`` and the first ``make run``.
 
-One transaction deletes every row we own (BSS and back office) and inserts the seed, so other
-processes see either the old state or the new one, never half of each. The seed time T is kept
-in operator_flags so ``make run`` can warn when the relative dates have gone stale.
+One transaction deletes every row we own (BSS and back office: ledger, transitions, audit chain
+and cases included) and inserts the seed, so other processes see either the old state or the new
+one, never half of each. The audit chain starts anew with the seeded history. The seed time T
+is kept in operator_flags so ``make run`` can warn when the relative dates have gone stale.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from sqlalchemy.orm import Session
 
 from app.backoffice.codec import to_columns
 from app.backoffice.sessions import serialised_sessions
+from app.backoffice.sql_audit import SqlAuditChain, SqlTransitions
 from app.backoffice.tables import AdjustmentRow, OperatorFlagRow, backoffice_metadata
 from billing_adapters.demo_operator import demo_operator
 from billing_adapters.sql.load import insert_demo
 from billing_adapters.sql.tables import BssAccount, bss_metadata
+from domain.records import Transition
+from domain.usecases.lifecycle.transitions import subject_of
 
 SEEDED_AT = "seeded_at"
 STALE_AFTER = timedelta(days=7)
@@ -33,8 +37,21 @@ def _wipe(session: Session) -> None:
 def _seed(session: Session, now: datetime) -> None:
     demo = demo_operator(now)
     insert_demo(session, demo)
+    transitions = SqlTransitions(session, SqlAuditChain(session))  # the chain starts anew
     for adjustment in demo.history:
         session.add(AdjustmentRow(**to_columns(adjustment)))
+        transitions.add(
+            Transition(
+                id=f"tr_seed_{adjustment.id}",
+                at=adjustment.decided_at or adjustment.created_at,
+                actor=adjustment.decided_by or "seed",
+                account_id=adjustment.account_id,
+                subject=subject_of(adjustment),
+                from_status=None,
+                to_status=adjustment.status.value,
+                reason="seeded history of the demo operator",
+            )
+        )
     session.add(OperatorFlagRow(key=SEEDED_AT, value=demo.seeded_at.isoformat()))
     session.flush()
 

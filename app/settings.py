@@ -37,6 +37,29 @@ class Settings(BaseSettings):
     handoff_minutes_per_case: int = Field(
         default=4, description="Expected agent minutes per open case, for the quoted wait."
     )
+    offer_ttl_minutes: float = Field(
+        default=15, gt=0, description="How long a stated offer can be accepted with a yes."
+    )
+    consent_min_confidence: float = Field(
+        default=0.6, ge=0, le=1, description="Least NLU confidence of a yes that moves money."
+    )
+    reconcile_interval_s: float = Field(
+        default=30, gt=0, description="How often the web app finishes stuck postings (seconds)."
+    )
+    reconcile_grace_s: float = Field(
+        default=30, ge=0, description="Age of an 'applying' row before the reconciler takes it."
+    )
+    db_busy_timeout_s: float = Field(
+        default=30, gt=0, description="How long a SQLite writer waits for the lock (seconds)."
+    )
+    fault_hooks: str = Field(
+        default="",
+        description="Tests only: crash_after_record (exit between record and post). Empty: off.",
+    )
+    bss_fault_file: str = Field(
+        default="",
+        description="Tests only: a JSON file of faults to inject into BSS calls. Empty: off.",
+    )
     rasa_url: str = Field(default="http://127.0.0.1:5005", description="Rasa server.")
     rasa_token: str = Field(default="", description="Token for Rasa's HTTP API.")
     action_server_host: str = Field(default="127.0.0.1", description="Action server bind address.")

@@ -1,4 +1,6 @@
-"""Runs the Rasa CLI with one speed fix: JSON schemas are checked once, not on every call.
+"""Runs the Rasa CLI with one speed fix and the failure handling of bot/resilience.py.
+
+The speed fix: JSON schemas are checked once, not on every call.
 
 Rasa 3.6 validates every action server response with ``jsonschema.validate``, which first checks
 the *schema* against its meta-schema; with jsonschema 4.17 that check took ~70 % of a turn's CPU
@@ -34,6 +36,10 @@ def validate(instance: Any, schema: Any, cls: Any = None, *args: Any, **kwargs: 
 def main() -> None:
     jsonschema.validate = validate
     from rasa.__main__ import main as rasa_main
+
+    from bot import resilience
+
+    resilience.install()
 
     sys.argv = ["rasa", *sys.argv[1:]]
     rasa_main()

@@ -1,16 +1,23 @@
 """The one exception tree of the project.
 
-    DomainError
-    ├── NotFound                 an account, bill or case that does not exist
-    ├── InvalidInput             input that can never be valid (malformed id, bad amount)
-    ├── IdempotencyConflict      same idempotency key, different request
-    ├── VerificationRequired     account data asked for before identity was verified
-    └── ExternalSystemError      a system outside us (BSS, LLM) failed
-        ├── ExternalTimeout      ... by not answering in time
-        └── ExternalRefused      ... by refusing the request
+    DomainError                      entry points: 500 (a bug: never shown as a trace)
+    ├── NotFound                     404  an account, bill, case or offer that does not exist
+    ├── InvalidInput                 422  input that can never be valid (malformed id, bad amount)
+    ├── VerificationRequired         401  account data asked for before identity was verified
+    ├── NotPermitted                 403  the actor may not do this
+    │   └── ApprovalLimitExceeded    403  ... above the staff member's approval limit
+    ├── Conflict                     409  the request collides with what is already recorded
+    │   ├── IdempotencyConflict      409  same idempotency key, different request
+    │   ├── AlreadyDecided           409  a decision on something already decided
+    │   └── FactsChanged             409  the facts moved between an offer and its acceptance
+    └── ExternalSystemError          503  a system outside the domain (BSS, LLM, database) failed
+        ├── ExternalTimeout          503  ... by not answering in time (it may have acted!)
+        ├── ExternalRefused          503  ... by refusing the request (it did not act)
+        └── StorageUnavailable       503  our own database is locked, gone or failing
 
-Adapters translate vendor errors into this tree; entry points map it to a bot reply or an HTTP
-status. Nothing outside this tree should escape an adapter.
+Adapters translate vendor errors (SQLAlchemy, httpx, openai) into this tree; entry points map it
+to a bot reply (actions/) or an HTTP status (app/web/errors.py). Nothing outside this tree should
+escape an adapter.
 """
 
 
@@ -26,11 +33,31 @@ class InvalidInput(DomainError):
     pass
 
 
-class IdempotencyConflict(DomainError):
+class VerificationRequired(DomainError):
     pass
 
 
-class VerificationRequired(DomainError):
+class NotPermitted(DomainError):
+    pass
+
+
+class ApprovalLimitExceeded(NotPermitted):
+    pass
+
+
+class Conflict(DomainError):
+    pass
+
+
+class IdempotencyConflict(Conflict):
+    pass
+
+
+class AlreadyDecided(Conflict):
+    pass
+
+
+class FactsChanged(Conflict):
     pass
 
 
@@ -43,4 +70,8 @@ class ExternalTimeout(ExternalSystemError):
 
 
 class ExternalRefused(ExternalSystemError):
+    pass
+
+
+class StorageUnavailable(ExternalSystemError):
     pass

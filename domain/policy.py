@@ -13,8 +13,13 @@ from domain.records import AdjustmentKind, Outcome
 
 
 class StaffMember(BaseModel):
-    role: str
-    approval_limit_cents: int
+    """A person who may decide above the bot: credits up to a limit, extensions up to days."""
+
+    model_config = ConfigDict(frozen=True)
+
+    role: str  # "agent" or "supervisor"
+    approval_limit_cents: int = Field(ge=0)
+    extension_limit_days: int = Field(default=0, ge=0)  # days past the current due date
 
 
 class Policy(BaseModel):
@@ -92,7 +97,7 @@ def _kind_rules(ask: CreditAsk, facts: Facts, policy: Policy) -> list[tuple[str,
         if ask.amount_cents == 0:
             return [("late_fee_waiver.no_late_fee", Outcome.DECLINE)]
         if facts.late_fee_waivers_in_window >= policy.late_fee_waivers_per_window:
-            return [("late_fee_waiver.once_per_365_days", Outcome.DECLINE)]
+            return [("late_fee_waiver.once_per_window", Outcome.DECLINE)]
         return [("late_fee_waiver.eligible", Outcome.APPLY)]
     if ask.kind is AdjustmentKind.DUPLICATE_CHARGE:
         if ask.amount_cents == 0:
@@ -123,7 +128,7 @@ def _cap_rules(amount: int, facts: Facts, policy: Policy) -> list[tuple[str, Out
     if amount > policy.per_adjustment_cap_cents:
         hits.append(("per_adjustment_cap", Outcome.HUMAN))
     if facts.bot_credits_in_window_cents + amount > policy.rolling_cap_cents:
-        hits.append(("rolling_cap_365_days", Outcome.HUMAN))
+        hits.append(("rolling_cap", Outcome.HUMAN))
     if facts.bot_credits_today_cents + amount > policy.daily_budget_cents:
         hits.append(("daily_budget", Outcome.HUMAN))
     return hits
@@ -141,9 +146,9 @@ def decide_extension(ask: ExtensionAsk, facts: Facts, policy: Policy) -> Decisio
     """Decide a payment extension of ``ask.days`` past the current due date."""
     hits = _guard_rules(facts)
     if ask.days > policy.extension_max_days:
-        hits.append(("payment_extension.over_14_days", Outcome.HUMAN))
+        hits.append(("payment_extension.over_max_days", Outcome.HUMAN))
     if facts.extensions_in_window >= policy.extensions_per_window:
-        hits.append(("payment_extension.second_within_90_days", Outcome.HUMAN))
+        hits.append(("payment_extension.second_within_window", Outcome.HUMAN))
     if not hits:
-        hits.append(("payment_extension.within_14_days", Outcome.APPLY))
+        hits.append(("payment_extension.within_max_days", Outcome.APPLY))
     return _combine(hits, policy.version)

@@ -8,17 +8,20 @@ from __future__ import annotations
 
 from contextlib import AbstractContextManager
 from datetime import date, datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
+from domain.audit import ChainEntry, ChainHead
 from domain.llm import LlmCall, LlmReply
 from domain.model import Account, Bill, Incident, Order, PostingReceipt
 from domain.records import (
     Adjustment,
     AdjustmentKind,
     Case,
+    CaseStatus,
     DecisionRecord,
     PaymentExtension,
     PinAttempt,
+    Transition,
 )
 
 
@@ -70,11 +73,33 @@ class NetworkStatus(Protocol):
         ...
 
 
-class AdjustmentRepository(Protocol):
-    def get_by_key(self, idempotency_key: str) -> Adjustment | None: ...
-    def add(self, adjustment: Adjustment) -> None: ...
-    def update(self, adjustment: Adjustment) -> None: ...
-    def for_account(self, account_id: str) -> list[Adjustment]: ...
+R = TypeVar("R", Adjustment, PaymentExtension)
+
+
+class MoneyRecords(Protocol[R]):
+    """Adjustments or payment extensions: one row per idempotency key, its current status."""
+
+    def get(self, record_id: str) -> R | None: ...
+    def get_by_key(self, idempotency_key: str) -> R | None: ...
+    def add(self, record: R) -> None:
+        """Raises IdempotencyConflict when the id or the key is already recorded."""
+        ...
+
+    def update(self, record: R) -> None:
+        """Replace the row with the same id. Raises NotFound."""
+        ...
+
+    def for_account(self, account_id: str) -> list[R]: ...
+    def applying_before(self, cutoff: datetime) -> list[R]:
+        """Rows still ``applying`` accepted at or before ``cutoff`` (the reconciler's work)."""
+        ...
+
+    def offers_expired_by(self, moment: datetime) -> list[R]:
+        """Rows still ``offered`` whose offer expired at or before ``moment``."""
+        ...
+
+
+class AdjustmentRepository(MoneyRecords[Adjustment], Protocol):
     def bot_applied_cents_since(self, since: datetime, account_id: str | None = None) -> int:
         """Sum of credits the bot applied (or is applying) since ``since``; all accounts if None."""
         ...
@@ -84,12 +109,23 @@ class AdjustmentRepository(Protocol):
         ...
 
 
-class ExtensionRepository(Protocol):
-    def get_by_key(self, idempotency_key: str) -> PaymentExtension | None: ...
-    def add(self, extension: PaymentExtension) -> None: ...
-    def update(self, extension: PaymentExtension) -> None: ...
-    def for_account(self, account_id: str) -> list[PaymentExtension]: ...
+class ExtensionRepository(MoneyRecords[PaymentExtension], Protocol):
     def count_applied_since(self, account_id: str, since: datetime) -> int: ...
+
+
+class TransitionLog(Protocol):
+    """Append-only: every change of status, chained into the audit trail as it is added."""
+
+    def add(self, transition: Transition) -> None: ...
+    def for_subject(self, subject: str) -> list[Transition]: ...
+
+
+class AuditTrail(Protocol):
+    def entries(self, account_id: str | None = None) -> list[ChainEntry]:
+        """Decisions and transitions in chain order (one account's, or all)."""
+        ...
+
+    def head(self) -> ChainHead | None: ...
 
 
 class CaseRepository(Protocol):
@@ -102,9 +138,16 @@ class CaseRepository(Protocol):
         """Replace the drafted summary (written up after the case opened). Raises NotFound."""
         ...
 
+    def set_status(self, case_id: str, status: CaseStatus) -> None:
+        """Raises NotFound."""
+        ...
+
 
 class DecisionLog(Protocol):
-    def add(self, record: DecisionRecord) -> None: ...
+    def add(self, record: DecisionRecord) -> None:
+        """Append (and chain into the audit trail)."""
+        ...
+
     def for_account(self, account_id: str) -> list[DecisionRecord]: ...
 
 
@@ -126,6 +169,8 @@ class BackOffice(Protocol):
     extensions: ExtensionRepository
     cases: CaseRepository
     decisions: DecisionLog
+    transitions: TransitionLog
+    audit: AuditTrail
     pin_attempts: PinAttemptLog
     flags: OperatorFlags
 

@@ -18,12 +18,17 @@ class AdjustmentKind(str, Enum):
 
 
 class Status(str, Enum):
-    APPLYING = "applying"  # decided, being posted to the BSS; only visible after a crash
+    """Where an adjustment or extension is in its lifecycle (see domain/usecases/lifecycle)."""
+
+    OFFERED = "offered"  # stated to the customer, waiting for a yes
+    APPLYING = "applying"  # accepted, being posted to the BSS
     APPLIED = "applied"
-    PENDING_APPROVAL = "pending_approval"
-    REJECTED = "rejected"
-    DECLINED = "declined"
-    FAILED = "failed"
+    FAILED = "failed"  # the BSS refused it: nothing was posted
+    PENDING_APPROVAL = "pending_approval"  # a person must decide
+    REJECTED = "rejected"  # a person said no
+    DECLINED = "declined"  # the policy said no
+    WITHDRAWN = "withdrawn"  # the customer said no to the offer
+    EXPIRED = "expired"  # nobody accepted the offer in time
 
 
 class Outcome(str, Enum):
@@ -39,11 +44,12 @@ class Record(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class Adjustment(Record):
+class MoneyRecord(Record):
+    """What credits and payment extensions share: one lifecycle, one key, one decision trail."""
+
     id: str
     account_id: str
-    kind: AdjustmentKind
-    amount_cents: int
+    bill_id: str | None
     status: Status
     proposed_by: str
     decided_by: str | None
@@ -51,32 +57,26 @@ class Adjustment(Record):
     rules_fired: tuple[str, ...]
     policy_version: str
     idempotency_key: str
-    request_fingerprint: str
-    bill_id: str | None
-    description: str
+    request_fingerprint: str  # what the bot computed for this ask (staff changes do not alter it)
     case_id: str | None
     created_at: datetime
     decided_at: datetime | None
+    facts: dict[str, Any] = {}  # what the last decision was computed from
+    expires_at: datetime | None = None  # an offer's deadline
+    lease_until: datetime | None = None  # a reconciler's claim on an ``applying`` row
+
+
+class Adjustment(MoneyRecord):
+    kind: AdjustmentKind
+    amount_cents: int
+    description: str
     bss_reference: str | None = None
 
 
-class PaymentExtension(Record):
-    id: str
-    account_id: str
+class PaymentExtension(MoneyRecord):
     bill_id: str
     days: int
     new_due_date: date
-    status: Status
-    proposed_by: str
-    decided_by: str | None
-    policy_rule: str
-    rules_fired: tuple[str, ...]
-    policy_version: str
-    idempotency_key: str
-    request_fingerprint: str
-    case_id: str | None
-    created_at: datetime
-    decided_at: datetime | None
 
 
 class CaseStatus(str, Enum):
@@ -112,6 +112,20 @@ class DecisionRecord(Record):
     policy_version: str
     rules_fired: tuple[str, ...]
     outcome: Outcome
+    override: bool = False  # a person changed or rejected the bot's proposal
+
+
+class Transition(Record):
+    """One change of status of an adjustment or extension: the append-only ledger."""
+
+    id: str
+    at: datetime
+    actor: str
+    account_id: str
+    subject: str  # "adjustment:<id>" or "extension:<id>"
+    from_status: str | None  # None when the record is created
+    to_status: str
+    reason: str
 
 
 class PinAttempt(Record):

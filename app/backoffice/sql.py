@@ -2,33 +2,41 @@
 
 Writers are serialised so that the caps hold under load: SQLite opens every transaction with
 BEGIN IMMEDIATE (see app/db.py); PostgreSQL takes a transaction-level advisory lock first thing.
-The money repositories live in app/backoffice/sql_money.py; the LLM call log, which runs outside
-these transactions, in app/backoffice/llm_call_log.py.
+The money repositories live in app/backoffice/sql_money.py, decisions, transitions and the audit
+chain in app/backoffice/sql_audit.py; the LLM call log, which runs outside these transactions, in
+app/backoffice/llm_call_log.py. Every SQLAlchemy error leaves a transaction as StorageUnavailable.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.backoffice.codec import from_row, to_columns
 from app.backoffice.sessions import insert_once, serialised_sessions
+from app.backoffice.sql_audit import SqlAuditChain, SqlDecisions, SqlTransitions
 from app.backoffice.sql_money import SqlAdjustments, SqlExtensions
-from app.backoffice.tables import CaseRow, CounterRow, DecisionRow, OperatorFlagRow, PinAttemptRow
-from domain.errors import NotFound
+from app.backoffice.tables import CaseRow, CounterRow, OperatorFlagRow, PinAttemptRow
+from domain.errors import NotFound, StorageUnavailable
 from domain.ports import (
     AdjustmentRepository,
+    AuditTrail,
     CaseRepository,
     DecisionLog,
     ExtensionRepository,
     OperatorFlags,
     PinAttemptLog,
+    TransitionLog,
 )
-from domain.records import Case, CaseStatus, DecisionRecord, PinAttempt
+from domain.records import Case, CaseStatus, PinAttempt
+
+log = logging.getLogger(__name__)
 
 CASE_COUNTER = "case_reference"
 FIRST_CASE_NUMBER = 1001
@@ -78,21 +86,12 @@ class SqlCases:
         row.summary = summary
         self._s.flush()
 
-
-class SqlDecisions:
-    def __init__(self, session: Session) -> None:
-        self._s = session
-
-    def add(self, record: DecisionRecord) -> None:
-        insert_once(self._s, DecisionRow(**to_columns(record)))
-
-    def for_account(self, account_id: str) -> list[DecisionRecord]:
-        rows = self._s.scalars(
-            select(DecisionRow)
-            .where(DecisionRow.account_id == account_id)
-            .order_by(DecisionRow.at, DecisionRow.id)
-        )
-        return [from_row(DecisionRecord, r) for r in rows]
+    def set_status(self, case_id: str, status: CaseStatus) -> None:
+        row = self._s.get(CaseRow, case_id)
+        if row is None:
+            raise NotFound(f"no case {case_id}")
+        row.status = status.value
+        self._s.flush()
 
 
 class SqlPinAttempts:
@@ -147,7 +146,10 @@ class SqlBackOffice:
         self.adjustments: AdjustmentRepository = SqlAdjustments(session)
         self.extensions: ExtensionRepository = SqlExtensions(session)
         self.cases: CaseRepository = SqlCases(session)
-        self.decisions: DecisionLog = SqlDecisions(session)
+        chain = SqlAuditChain(session)
+        self.audit: AuditTrail = chain
+        self.decisions: DecisionLog = SqlDecisions(session, chain)
+        self.transitions: TransitionLog = SqlTransitions(session, chain)
         self.pin_attempts: PinAttemptLog = SqlPinAttempts(session)
         self.flags: OperatorFlags = SqlFlags(session)
 
@@ -159,12 +161,18 @@ class SqlBackOfficeFactory:
     """``with factory() as office: ...; office.commit()`` (no commit: everything rolls back)."""
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self._sessions = serialised_sessions(engine)
 
     @contextmanager
     def __call__(self) -> Iterator[SqlBackOffice]:
-        with self._sessions() as session:
-            try:
-                yield SqlBackOffice(session)
-            finally:
-                session.rollback()  # a no-op after commit(); discards anything since
+        try:
+            with self._sessions() as session:
+                try:
+                    yield SqlBackOffice(session)
+                finally:
+                    session.rollback()  # a no-op after commit(); discards anything since
+        except SQLAlchemyError as error:
+            # Locked past the busy timeout, file gone, server down: the domain's word for it.
+            log.error("back-office database error: %s", error.__class__.__name__, exc_info=True)
+            raise StorageUnavailable(f"back-office database: {type(error).__name__}") from error

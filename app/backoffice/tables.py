@@ -42,6 +42,9 @@ class AdjustmentRow(BackOfficeBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     bss_reference: Mapped[str | None] = mapped_column(String(64))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class PaymentExtensionRow(BackOfficeBase):
@@ -63,6 +66,9 @@ class PaymentExtensionRow(BackOfficeBase):
     case_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class CaseRow(BackOfficeBase):
@@ -102,6 +108,38 @@ class DecisionRow(BackOfficeBase):
     policy_version: Mapped[str] = mapped_column(String(32))
     rules_fired: Mapped[list[str]] = mapped_column(JSON)
     outcome: Mapped[str] = mapped_column(String(32))
+    override: Mapped[bool] = mapped_column(Boolean)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+
+
+class TransitionRow(BackOfficeBase):
+    """Append-only: one row per change of status of an adjustment or extension."""
+
+    __tablename__ = "transitions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    actor: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[str] = mapped_column(String(32), index=True)
+    subject: Mapped[str] = mapped_column(String(100), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHeadRow(BackOfficeBase):
+    """The newest link of the audit chain, so deleting the newest rows is caught too."""
+
+    __tablename__ = "audit_head"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class PinAttemptRow(BackOfficeBase):

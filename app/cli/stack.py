@@ -157,21 +157,38 @@ class Stack:
         return env
 
     def start(self) -> None:
+        for name in _commands(self.config, ""):
+            self.spawn(name)
+
+    def spawn(self, name: str) -> None:
+        """Start one process of the stack (again, after ``kill``); its log is appended to."""
         env = self.environment()
-        for name, (command, cwd) in _commands(self.config, env.get("RASA_TOKEN", "")).items():
-            output: IO[bytes] | None = None
-            if self.config.log_dir is not None:
-                self.config.log_dir.mkdir(parents=True, exist_ok=True)
-                output = open(self.config.log_dir / f"{name}.log", "wb")  # noqa: SIM115
-                self._logs.append(output)
-            self.processes[name] = subprocess.Popen(
-                command,
-                cwd=cwd,
-                env=env,
-                stdout=output,
-                stderr=subprocess.STDOUT if output else None,
-                start_new_session=True,
-            )
+        command, cwd = _commands(self.config, env.get("RASA_TOKEN", ""))[name]
+        output: IO[bytes] | None = None
+        if self.config.log_dir is not None:
+            self.config.log_dir.mkdir(parents=True, exist_ok=True)
+            output = open(self.config.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+            self._logs.append(output)
+        self.processes[name] = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT if output else None,
+            start_new_session=True,
+        )
+
+    def kill(self, name: str) -> None:
+        """Kill one process at once (SIGKILL, as a crash would), and wait for it to be gone."""
+        process = self.processes[name]
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=15)
+
+    def restart(self, name: str, timeout_s: float = 180.0) -> None:
+        """Start a killed (or crashed) process again and wait until it answers."""
+        self.spawn(name)
+        self.wait_ready(timeout_s, only=(name,))
 
     def probes(self) -> dict[str, str]:
         return {
@@ -180,9 +197,11 @@ class Stack:
             "rasa": f"{self.config.rasa_url}/version",
         }
 
-    def wait_ready(self, timeout_s: float = 180.0, progress: bool = False) -> None:
+    def wait_ready(
+        self, timeout_s: float = 180.0, progress: bool = False, only: tuple[str, ...] = ()
+    ) -> None:
         deadline = time.monotonic() + timeout_s
-        pending = dict(self.probes())
+        pending = {k: v for k, v in self.probes().items() if not only or k in only}
         while pending:
             for name, url in list(pending.items()):
                 process = self.processes[name]

@@ -2,33 +2,43 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from app.bootstrap import get_deps, get_engine, get_llm_services, get_settings
+from app.web.errors import install_error_handlers
 from app.web.health import health_report
 from app.web.ops_api import ApiError, build_router, error_response
-from domain.errors import DomainError
+from app.web.reconciler import Reconciler
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    app = FastAPI(title="Kestrel self-care: ops API", version="1")
+    reconciler = Reconciler(get_deps, settings.reconcile_interval_s)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        reconciler.start()  # its first pass runs at once: finish what a crash left applying
+        yield
+        reconciler.stop()
+
+    app = FastAPI(title="Kestrel self-care: ops API", version="1", lifespan=lifespan)
+    install_error_handlers(app)
 
     @app.exception_handler(ApiError)
     async def api_error(_: Request, error: ApiError) -> JSONResponse:
         return error_response(error)
 
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        return JSONResponse(status_code=503, content={"error": f"back office error: {error}"})
-
     @app.get("/healthz")
     def healthz() -> JSONResponse:
         report: dict[str, Any] = health_report(
-            settings.rasa_url, settings.action_server_url, get_engine(settings.database_url)
+            settings.rasa_url,
+            settings.action_server_url,
+            get_engine(settings.database_url, settings.db_busy_timeout_s),
         )
         return JSONResponse(status_code=200 if report["ok"] else 503, content=report)
 

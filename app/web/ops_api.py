@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 
 from domain.errors import NotFound
 from domain.records import Adjustment, Case, PaymentExtension
+from domain.usecases.audit import account_audit
 from domain.usecases.deps import Deps
 from domain.usecases.llm_wording import LlmServices, conversation_usage
 
@@ -50,6 +51,7 @@ def adjustment_json(item: Adjustment) -> dict[str, Any]:
         "case_id": item.case_id,
         "created_at": iso(item.created_at),
         "decided_at": iso(item.decided_at),
+        "expires_at": iso(item.expires_at),
     }
 
 
@@ -65,6 +67,8 @@ def extension_json(item: PaymentExtension) -> dict[str, Any]:
         "idempotency_key": item.idempotency_key,
         "case_id": item.case_id,
         "created_at": iso(item.created_at),
+        "decided_at": iso(item.decided_at),
+        "expires_at": iso(item.expires_at),
     }
 
 
@@ -81,9 +85,14 @@ def case_json(item: Case) -> dict[str, Any]:
     }
 
 
-def account_json(deps: Deps, account_id: str) -> dict[str, Any]:
+def checked_account_id(account_id: str) -> str:
     if not ACCOUNT_ID.fullmatch(account_id):
         raise ApiError(422, f"malformed account id {account_id!r}: expected 6 digits")
+    return account_id
+
+
+def account_json(deps: Deps, account_id: str) -> dict[str, Any]:
+    checked_account_id(account_id)
     try:
         account = deps.billing.get_account(account_id)
     except NotFound as error:
@@ -101,6 +110,24 @@ def account_json(deps: Deps, account_id: str) -> dict[str, Any]:
         ],
         "payment_extensions": [extension_json(e) for e in extensions],
         "cases": [case_json(c) for c in sorted(cases, key=lambda c: c.created_at)],
+    }
+
+
+def audit_json(deps: Deps, account_id: str) -> dict[str, Any]:
+    entries = account_audit(deps, checked_account_id(account_id))
+    return {
+        "account_id": account_id,
+        "records": [
+            {
+                "seq": entry.seq,
+                "type": "decision" if entry.table == "decisions" else "transition",
+                "id": entry.row_id,
+                "hash": entry.hash,
+                "prev_hash": entry.prev_hash,
+                "record": entry.content,
+            }
+            for entry in entries
+        ],
     }
 
 
@@ -132,6 +159,11 @@ def build_router(get_deps: Any, token: str, get_llm: Any) -> APIRouter:
     @router.get("/accounts/{account_id}")
     def get_account(account_id: str) -> dict[str, Any]:
         return account_json(get_deps(), account_id)
+
+    @router.get("/audit")
+    def get_audit(account_id: str) -> dict[str, Any]:
+        """One account's decisions and transitions in audit-chain order, with their links."""
+        return audit_json(get_deps(), account_id)
 
     @router.get("/conversations/{conversation_id}/llm-usage")
     def get_llm_usage(conversation_id: str) -> dict[str, Any]:

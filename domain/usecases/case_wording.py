@@ -106,7 +106,7 @@ def summarise_case(deps: Deps, services: LlmServices, facts: CaseFacts) -> CaseW
     )
 
 
-_APPLY_RULES = (".eligible", ".full_days", ".credit_n_minus_1", ".within_14_days", "seed.history")
+_APPLY_RULES = (".eligible", ".full_days", ".credit_n_minus_1", ".within_max_days", "seed.history")
 
 
 def gather_case_facts(

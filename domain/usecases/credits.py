@@ -1,11 +1,6 @@
-"""Credits: what is owed, under which key, and what the policy would say (a preview)."""
+"""Credits: what is owed and under which key; the facts every policy decision is made on."""
 
 from __future__ import annotations
-
-import hashlib
-import json
-
-from pydantic import BaseModel, ConfigDict
 
 from domain.assessments import (
     Assessment,
@@ -15,25 +10,10 @@ from domain.assessments import (
     third_party_charges,
 )
 from domain.model import Account, AccountStatus, Bill
-from domain.policy import CreditAsk, Decision, Facts, decide_credit
+from domain.policy import Facts
 from domain.ports import BackOffice
-from domain.records import Adjustment, AdjustmentKind, Status
-from domain.usecases.billing import current_and_previous
+from domain.records import AdjustmentKind
 from domain.usecases.deps import Deps
-
-
-class Proposal(BaseModel):
-    """What the bot would say before asking for consent."""
-
-    model_config = ConfigDict(frozen=True)
-
-    account_id: str
-    kind: AdjustmentKind
-    assessment: Assessment
-    idempotency_key: str
-    decision: Decision | None  # None when an earlier decision already covers this ask
-    existing: Adjustment | None
-    balance_cents: int
 
 
 def assess(deps: Deps, account: Account, current: Bill, kind: AdjustmentKind) -> Assessment:
@@ -58,11 +38,6 @@ def idempotency_key(account_id: str, kind: AdjustmentKind, assessment: Assessmen
     return f"{kind.value}:{account_id}:{assessment.target}"
 
 
-def fingerprint(account_id: str, kind: AdjustmentKind, amount_cents: int) -> str:
-    body = json.dumps([account_id, kind.value, amount_cents])
-    return hashlib.sha256(body.encode()).hexdigest()[:32]
-
-
 def gather_facts(office: BackOffice, deps: Deps, account: Account) -> Facts:
     now = deps.clock.now()
     policy = deps.policy
@@ -84,28 +59,4 @@ def gather_facts(office: BackOffice, deps: Deps, account: Account) -> Facts:
         extensions_in_window=office.extensions.count_applied_since(
             account.account_id, deps.days_ago(now, policy.extension_window_days)
         ),
-    )
-
-
-def propose_credit(deps: Deps, account_id: str, kind: AdjustmentKind) -> Proposal:
-    """Assess and preview the decision. Records nothing: the binding decision is settle's."""
-    account = deps.billing.get_account(account_id)
-    current, _ = current_and_previous(deps, account_id)
-    assessment = assess(deps, account, current, kind)
-    key = idempotency_key(account_id, kind, assessment)
-    with deps.backoffice() as office:
-        existing = office.adjustments.get_by_key(key)
-        decision = None
-        if existing is None or existing.status is Status.FAILED:
-            facts = gather_facts(office, deps, account)
-            ask = CreditAsk(kind=kind, amount_cents=assessment.amount_cents)
-            decision = decide_credit(ask, facts, deps.policy)
-    return Proposal(
-        account_id=account_id,
-        kind=kind,
-        assessment=assessment,
-        idempotency_key=key,
-        decision=decision,
-        existing=existing if decision is None else None,
-        balance_cents=deps.billing.get_balance_cents(account_id),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -20,6 +21,12 @@ class Deps:
     policy: Policy
     operator_timezone: str = "UTC"
     minutes_per_case: int = 4
+    offer_ttl: timedelta = timedelta(minutes=15)  # how long a stated offer can be accepted
+    apply_grace: timedelta = timedelta(seconds=30)  # an ``applying`` row older is the reconciler's
+    reconcile_lease: timedelta = timedelta(seconds=60)  # one reconciler's claim on such a row
+    # Called at named points of the apply path; tests use it to crash a process between the
+    # record and the posting. The default does nothing.
+    checkpoint: Callable[[str], None] = lambda _name: None
 
     def start_of_operator_day(self, now: datetime) -> datetime:
         """Midnight of ``now``'s calendar day in the operator's timezone, as an aware datetime."""

@@ -7,14 +7,16 @@ from domain.ids import new_id
 from domain.money import format_cents
 from domain.policy import Decision
 from domain.records import Adjustment, Outcome, Status
-from domain.usecases.cases import Handoff, Origin, open_case_in
+from domain.usecases.cases import Origin, open_case_in
 from domain.usecases.deps import Deps
-from domain.usecases.settle import Settlement, record_decision
+from domain.usecases.lifecycle.apply import record_decision
+from domain.usecases.lifecycle.kinds import CREDITS
+from domain.usecases.lifecycle.transitions import Happened, Step, create
 
 REVIEW_RULE = "customer_requested_review"
 
 
-def request_review(deps: Deps, declined_key: str, origin: Origin) -> Settlement:
+def request_review(deps: Deps, declined_key: str, origin: Origin) -> Step:
     """Open (once) a case proposing the declined credit for a person to decide."""
     review_key = f"{declined_key}:review"
     now = deps.clock.now()
@@ -24,19 +26,14 @@ def request_review(deps: Deps, declined_key: str, origin: Origin) -> Settlement:
             raise NotFound(f"no declined adjustment under {declined_key}")
         existing = office.adjustments.get_by_key(review_key)
         if existing is not None:
-            return Settlement(
-                adjustment=existing,
-                decision=None,
-                handoff=None,
-                balance_cents=deps.billing.get_balance_cents(existing.account_id),
-            )
+            return Step(record=existing, happened=Happened.STANDING)
         decision = Decision(
             outcome=Outcome.HUMAN,
             rules_fired=(*declined.rules_fired, REVIEW_RULE),
             deciding_rule=REVIEW_RULE,
             policy_version=declined.policy_version,
         )
-        handoff: Handoff = open_case_in(
+        handoff = open_case_in(
             office,
             deps,
             origin,
@@ -63,16 +60,10 @@ def request_review(deps: Deps, declined_key: str, origin: Origin) -> Settlement:
                 "case_id": handoff.case.id,
                 "created_at": now,
                 "decided_at": None,
+                "facts": {"declined_adjustment": declined.id},
             }
         )
-        record_decision(
-            office, deps, review, decision, {"declined_adjustment": declined.id}, origin.actor
-        )
-        office.adjustments.add(review)
+        record_decision(office, deps, CREDITS, review, decision, origin.actor)
+        create(office, office.adjustments, review, origin.actor, now, "customer asked for a review")
         office.commit()
-    return Settlement(
-        adjustment=review,
-        decision=decision,
-        handoff=handoff,
-        balance_cents=deps.billing.get_balance_cents(review.account_id),
-    )
+    return Step(record=review, happened=Happened.HANDED_OFF, handoff=handoff)

@@ -64,7 +64,7 @@ def test_elenas_waiver_is_declined_and_nothing_is_applied(fresh: LiveStack, send
     account = fresh.ops("100005")
     new = [a for a in account["adjustments"] if not a["idempotency_key"].startswith("seed-")]
     assert [(a["status"], a["policy_rule"]) for a in new] == [
-        ("declined", "late_fee_waiver.once_per_365_days")
+        ("declined", "late_fee_waiver.once_per_window")
     ]
     assert account["balance_cents"] == 10810
 

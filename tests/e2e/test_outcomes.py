@@ -280,7 +280,7 @@ def test_elenas_waiver_is_declined_and_on_request_becomes_a_case_proposing_5_dol
     by_status = {r["status"]: r for r in new_rows(account["adjustments"])}
     assert by_status["pending_approval"]["case_id"] == case["id"]
     assert by_status["declined"]["case_id"] is None
-    assert by_status["declined"]["policy_rule"] == "late_fee_waiver.once_per_365_days"
+    assert by_status["declined"]["policy_rule"] == "late_fee_waiver.once_per_window"
     seeded = [a for a in account["adjustments"] if a["idempotency_key"].startswith("seed-")]
     assert [(a["kind"], a["status"]) for a in seeded] == [("late_fee_waiver", "applied")]
     assert new_rows(account["payment_extensions"]) == []

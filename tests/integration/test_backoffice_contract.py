@@ -50,8 +50,8 @@ def extension(n: int = 1, **changes) -> PaymentExtension:
     values = dict(
         id=f"ext_{n}", account_id="100005", bill_id="B-100005-2", days=14,
         new_due_date=date(2026, 12, 17), status=Status.APPLIED, proposed_by="bot",
-        decided_by="bot", policy_rule="payment_extension.within_14_days",
-        rules_fired=("payment_extension.within_14_days",), policy_version="2026-11-01",
+        decided_by="bot", policy_rule="payment_extension.within_max_days",
+        rules_fired=("payment_extension.within_max_days",), policy_version="2026-11-01",
         idempotency_key=f"ext-key-{n}", request_fingerprint="fp", case_id=None,
         created_at=NOW, decided_at=NOW,
     )  # fmt: skip

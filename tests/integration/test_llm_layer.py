@@ -15,10 +15,9 @@ from domain.records import AdjustmentKind
 from domain.usecases.billing import current_and_previous
 from domain.usecases.case_wording import gather_case_facts, summarise_case
 from domain.usecases.cases import Origin
-from domain.usecases.credits import propose_credit
 from domain.usecases.deps import Deps
+from domain.usecases.lifecycle.offers import offer_credit
 from domain.usecases.llm_wording import LlmServices, explain_bill_with_llm
-from domain.usecases.settle import settle_credit
 from tests.integration.fake_openai import (
     FakeOpenAi,
     Scripted,
@@ -29,7 +28,7 @@ from tests.integration.fake_openai import (
     fake_openai_fixture,  # noqa: F401  (the fake_openai fixture)
 )
 from tests.integration.llm_support import services_for, snapshot
-from tests.unit.fakes import T, demo_deps
+from tests.unit.fakes import T, ask_and_accept, demo_deps
 
 pytestmark = pytest.mark.integration
 
@@ -165,14 +164,13 @@ def _journey(deps: Deps, services: LlmServices, said: str) -> None:
     """Explain, take the late fee waiver (100001) and a dispute to a person (100004), summarise."""
     origin = Origin(conversation_id="c1", channel="chat")
     explain_bill_with_llm(deps, services, "100001", conversation_id="c1", customer_text=said)
-    propose_credit(deps, "100001", AdjustmentKind.LATE_FEE_WAIVER)
-    settle_credit(deps, "100001", AdjustmentKind.LATE_FEE_WAIVER, origin)
+    ask_and_accept(deps, "100001", AdjustmentKind.LATE_FEE_WAIVER, origin)
     explain_bill_with_llm(deps, services, "100001", conversation_id="c1", customer_text=said)
     summarise_case(deps, services, _case_facts(deps, said))
 
 
 def _case_facts(deps: Deps, said: str = "I never signed up for TrivaFun") -> Any:
-    settlement = settle_credit(
+    settlement = offer_credit(
         deps,
         "100004",
         AdjustmentKind.THIRD_PARTY_DISPUTE,
@@ -187,7 +185,7 @@ def _case_facts(deps: Deps, said: str = "I never signed up for TrivaFun") -> Any
         reason="third-party charge dispute",
         customer_messages=(said,),
         bot_did=("explained the bill",),
-        proposed=settlement.adjustment,
+        proposed=settlement.record,
     )
 
 

@@ -1,16 +1,30 @@
-"""Small in-process fakes for unit tests: a clock you set, and the demo operator in memory."""
+"""Small in-process fakes for unit tests: a clock you set, and the demo operator in memory.
+
+The back office is the real SQL adapter on a throw-away SQLite file (its schema copied from one
+template per test process): it has no twin to drift from, and needs no network.
+"""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from pathlib import Path
 
-from app.backoffice.memory import InMemoryBackOfficeFactory
+from app.backoffice.codec import to_columns
+from app.backoffice.sql import SqlBackOfficeFactory
+from app.backoffice.tables import AdjustmentRow, backoffice_metadata
+from app.db import make_engine
 from app.policy_loader import load_policy
 from billing_adapters.demo_operator import demo_operator
 from billing_adapters.memory import InMemoryBss
+from domain.records import Adjustment, AdjustmentKind
+from domain.usecases.cases import Origin
 from domain.usecases.deps import Deps
+from domain.usecases.lifecycle.offers import accept_offer, offer_credit
+from domain.usecases.lifecycle.transitions import Happened, Step
 
 POLICY_FILE = Path(__file__).resolve().parents[2] / "app" / "autonomy-policy.yml"
 T = datetime(2026, 11, 20, 15, 30, tzinfo=timezone.utc)
@@ -28,6 +42,26 @@ class FakeClock:
         self.moment += delta
 
 
+@lru_cache(maxsize=1)
+def _schema_template() -> Path:
+    path = Path(tempfile.mkdtemp(prefix="kestrel-unit-")) / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    backoffice_metadata.create_all(engine)
+    engine.dispose()
+    return path
+
+
+def sqlite_backoffice(history: tuple[Adjustment, ...] = ()) -> SqlBackOfficeFactory:
+    """A fresh back office on its own SQLite file, holding ``history``."""
+    path = Path(tempfile.mkdtemp(prefix="kestrel-unit-")) / "backoffice.db"
+    shutil.copy(_schema_template(), path)
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        for adjustment in history:
+            connection.execute(AdjustmentRow.__table__.insert(), to_columns(adjustment))
+    return SqlBackOfficeFactory(engine)
+
+
 def demo_deps(clock: FakeClock | None = None) -> Deps:
     clock = clock or FakeClock()
     demo = demo_operator(T)
@@ -36,7 +70,26 @@ def demo_deps(clock: FakeClock | None = None) -> Deps:
         billing=bss,
         orders=bss,
         network=bss,
-        backoffice=InMemoryBackOfficeFactory(demo.history),
+        backoffice=sqlite_backoffice(demo.history),
         clock=clock,
         policy=load_policy(POLICY_FILE),
     )
+
+
+def ask_and_accept(deps: Deps, account_id: str, kind: AdjustmentKind, origin: Origin) -> Step:
+    """What a customer who asks for a credit and says yes to the offer gets."""
+    step = offer_credit(deps, account_id, kind, origin)
+    if step.happened is Happened.OFFERED:
+        return accept_offer(deps, step.record.id, origin)
+    return step
+
+
+def dump_backoffice(deps: Deps) -> list[str]:
+    """Every statement that would rebuild the back office: schema and rows, as text."""
+    factory = deps.backoffice
+    assert isinstance(factory, SqlBackOfficeFactory)
+    connection = factory.engine.raw_connection()
+    try:
+        return list(connection.driver_connection.iterdump())  # type: ignore[union-attr]
+    finally:
+        connection.close()

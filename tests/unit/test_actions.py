@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.billing import ActionBalance
+from actions.pending import Pending
 from actions.conversation import ActionAffirm, ActionDeny, ActionStartOver
 from actions.credits import ActionOfferLateFeeWaiver
 from actions.handoff import ActionHandoff
@@ -106,7 +107,7 @@ async def test_the_third_wrong_pin_locks_and_offers_a_person(deps: Deps) -> None
         "0000", dispatcher, tracker(identifier="account:100001"), DOMAIN
     )
     assert result["verification_locked"] is True
-    assert json.loads(result["pending_offer"])["type"] == "handoff"
+    assert Pending.parse(result["pending_offer"]) == Pending(handoff_reason="verification locked")
     assert "person" in texts(dispatcher)
 
 

@@ -14,10 +14,10 @@ from domain.records import AdjustmentKind
 from domain.usecases.billing import current_and_previous
 from domain.usecases.case_wording import gather_case_facts, summarise_case
 from domain.usecases.cases import Origin
+from domain.usecases.lifecycle.offers import offer_credit
 from domain.usecases.llm_wording import conversation_usage, explain_bill_with_llm
-from domain.usecases.settle import settle_credit
 from tests.unit.fake_llm import ScriptedLlm, Stall, services_with
-from tests.unit.fakes import demo_deps
+from tests.unit.fakes import ask_and_accept, demo_deps
 
 ANA = "100001"
 GOOD = (
@@ -93,7 +93,7 @@ def test_the_explanation_is_cached_per_bill_version_and_a_new_credit_invalidates
     services = services_with(llm)
     assert explain(deps, services).source == "llm"
     assert explain(deps, services).source == "cache" and len(llm.seen) == 1
-    settle_credit(
+    ask_and_accept(
         deps, ANA, AdjustmentKind.LATE_FEE_WAIVER, Origin(conversation_id="c1", channel="chat")
     )
     assert explain(deps, services).source == "llm" and len(llm.seen) == 2
@@ -106,7 +106,7 @@ def test_a_promised_refund_never_reaches_the_customer():
 
 
 def _case_facts(deps):
-    proposal = settle_credit(
+    proposal = offer_credit(
         deps,
         "100004",
         AdjustmentKind.THIRD_PARTY_DISPUTE,
@@ -121,7 +121,7 @@ def _case_facts(deps):
         reason="third-party charge dispute",
         customer_messages=("I never signed up for TrivaFun, I'm David Kim, refund it!",),
         bot_did=("explained the bill",),
-        proposed=proposal.adjustment,
+        proposed=proposal.record,
     )
 
 

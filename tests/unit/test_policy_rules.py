@@ -97,13 +97,13 @@ SEED_CREDIT_ROWS = {
         "david", _third_party, 18000, HUMAN, "third_party_charge.always_human"
     ),
     "elenas_second_waiver_within_a_year_is_declined": SeedCreditRow(
-        "elena", _waiver, 500, DECLINE, "late_fee_waiver.once_per_365_days"
+        "elena", _waiver, 500, DECLINE, "late_fee_waiver.once_per_window"
     ),
     "graces_waiver_goes_to_a_human_because_she_is_flagged": SeedCreditRow(
         "grace", _waiver, 500, HUMAN, "flagged_account"
     ),
     "hiros_outage_goes_to_a_human_because_867_would_pass_the_rolling_cap": SeedCreditRow(
-        "hiro", _outage, 867, HUMAN, "rolling_cap_365_days"
+        "hiro", _outage, 867, HUMAN, "rolling_cap"
     ),
 }
 
@@ -123,8 +123,8 @@ def test_the_seed_credit_asks_get_the_outcomes_in_the_demo_operator_table(row, p
 
 
 SEED_EXTENSION_ROWS = {
-    "elena_gets_a_14_day_extension_from_the_bot": (14, APPLY, "payment_extension.within_14_days"),
-    "elenas_30_day_extension_goes_to_a_human": (30, HUMAN, "payment_extension.over_14_days"),
+    "elena_gets_a_14_day_extension_from_the_bot": (14, APPLY, "payment_extension.within_max_days"),
+    "elenas_30_day_extension_goes_to_a_human": (30, HUMAN, "payment_extension.over_max_days"),
 }
 
 
@@ -179,7 +179,7 @@ def test_a_credit_one_cent_past_the_50_dollar_rolling_cap_goes_to_a_human(policy
     decision = credit(OUTAGE, 1001, policy, bot_credits_in_window_cents=4000)
 
     assert decision.outcome is HUMAN
-    assert decision.rules_fired == ("outage_credit.full_days", "rolling_cap_365_days")
+    assert decision.rules_fired == ("outage_credit.full_days", "rolling_cap")
 
 
 def test_a_credit_that_uses_up_exactly_the_daily_budget_is_applied(policy):
@@ -235,7 +235,7 @@ def test_a_second_late_fee_waiver_within_365_days_is_declined(policy):
     decision = credit(WAIVER, 500, policy, late_fee_waivers_in_window=1)
 
     assert decision.outcome is DECLINE
-    assert decision.deciding_rule == "late_fee_waiver.once_per_365_days"
+    assert decision.deciding_rule == "late_fee_waiver.once_per_window"
 
 
 def test_a_waiver_with_no_late_fee_on_the_bill_is_declined(policy):
@@ -282,21 +282,21 @@ def test_an_extension_of_exactly_14_days_is_granted_by_the_bot(policy):
     decision = extension(14, policy)
 
     assert decision.outcome is APPLY
-    assert decision.deciding_rule == "payment_extension.within_14_days"
+    assert decision.deciding_rule == "payment_extension.within_max_days"
 
 
 def test_an_extension_of_15_days_goes_to_a_human(policy):
     decision = extension(15, policy)
 
     assert decision.outcome is HUMAN
-    assert decision.deciding_rule == "payment_extension.over_14_days"
+    assert decision.deciding_rule == "payment_extension.over_max_days"
 
 
 def test_a_second_extension_within_90_days_goes_to_a_human(policy):
     decision = extension(5, policy, extensions_in_window=1)
 
     assert decision.outcome is HUMAN
-    assert decision.deciding_rule == "payment_extension.second_within_90_days"
+    assert decision.deciding_rule == "payment_extension.second_within_window"
 
 
 def test_third_party_charges_always_go_to_a_human_even_when_small(policy):
@@ -319,13 +319,13 @@ def test_when_several_rules_fire_all_are_recorded_and_decline_beats_human(policy
     )
 
     assert decision.outcome is DECLINE
-    assert decision.deciding_rule == "late_fee_waiver.once_per_365_days"
+    assert decision.deciding_rule == "late_fee_waiver.once_per_window"
     assert set(decision.rules_fired) == {
-        "late_fee_waiver.once_per_365_days",
+        "late_fee_waiver.once_per_window",
         "kill_switch",
         "flagged_account",
         "per_adjustment_cap",
-        "rolling_cap_365_days",
+        "rolling_cap",
         "daily_budget",
     }
 
@@ -338,7 +338,7 @@ def test_when_several_rules_fire_human_beats_apply_and_all_are_recorded(policy):
     assert decision.rules_fired == (
         "duplicate_charge.credit_n_minus_1",
         "per_adjustment_cap",
-        "rolling_cap_365_days",
+        "rolling_cap",
     )
 
 
@@ -347,8 +347,8 @@ def test_an_extension_over_14_days_and_second_in_90_days_records_both_rules(poli
 
     assert decision.outcome is HUMAN
     assert decision.rules_fired == (
-        "payment_extension.over_14_days",
-        "payment_extension.second_within_90_days",
+        "payment_extension.over_max_days",
+        "payment_extension.second_within_window",
     )
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from domain.usecases.lifecycle.offers import accept_offer, offer_extension
+from domain.usecases.lifecycle.transitions import Happened
 
 from domain.records import Status
 from domain.spoken import digits_from_words, extension_days, parse_days
 from domain.usecases.cases import Origin
-from domain.usecases.extensions import preview_extension, settle_extension
 from domain.usecases.orders import order_status
 from tests.unit.fakes import demo_deps
 
@@ -67,34 +68,36 @@ def test_nothing_like_a_duration_gives_none() -> None:
 def test_elena_gets_fourteen_days_from_the_bot_and_the_bss_moves_the_due_date() -> None:
     deps = demo_deps()
     due_before = deps.billing.get_bills("100005")[0].due_date
-    preview = preview_extension(deps, "100005", 14)
-    assert preview.new_due == due_before + timedelta(days=14)
+    offer = offer_extension(deps, "100005", 14, ORIGIN)
+    assert offer.happened is Happened.OFFERED
+    assert offer.record.new_due_date == due_before + timedelta(days=14)
+    assert deps.billing.get_bills("100005")[0].due_date == due_before  # nothing before the yes
 
-    settlement = settle_extension(deps, "100005", 14, ORIGIN)
+    accepted = accept_offer(deps, offer.record.id, ORIGIN)
 
-    assert settlement.extension.status is Status.APPLIED
-    assert settlement.extension.decided_by == "bot"
+    assert accepted.record.status is Status.APPLIED
+    assert accepted.record.decided_by == "bot"
     assert deps.billing.get_bills("100005")[0].due_date == due_before + timedelta(days=14)
-    assert settle_extension(deps, "100005", 14, ORIGIN).already_decided
+    assert offer_extension(deps, "100005", 14, ORIGIN).happened is Happened.STANDING
 
 
 def test_thirty_days_or_a_second_extension_go_to_a_person() -> None:
     deps = demo_deps()
-    thirty = settle_extension(deps, "100005", 30, ORIGIN)
-    assert thirty.extension.status is Status.PENDING_APPROVAL
+    thirty = offer_extension(deps, "100005", 30, ORIGIN)
+    assert thirty.record.status is Status.PENDING_APPROVAL
     assert thirty.handoff is not None and thirty.handoff.case.proposed_amount_cents is None
 
-    settle_extension(deps, "100001", 7, ORIGIN)
-    second = settle_extension(deps, "100001", 5, ORIGIN)
-    assert second.extension.status is Status.PENDING_APPROVAL
-    assert "payment_extension.second_within_90_days" in second.extension.rules_fired
+    accept_offer(deps, offer_extension(deps, "100001", 7, ORIGIN).record.id, ORIGIN)
+    second = offer_extension(deps, "100001", 5, ORIGIN)
+    assert second.record.status is Status.PENDING_APPROVAL
+    assert "payment_extension.second_within_window" in second.record.rules_fired
 
 
 def test_a_flagged_account_gets_no_self_service_extension() -> None:
     deps = demo_deps()
-    settlement = settle_extension(deps, "100007", 7, ORIGIN)
-    assert settlement.extension.status is Status.PENDING_APPROVAL
-    assert settlement.extension.policy_rule == "flagged_account"
+    step = offer_extension(deps, "100007", 7, ORIGIN)
+    assert step.record.status is Status.PENDING_APPROVAL
+    assert step.record.policy_rule == "flagged_account"
 
 
 def test_order_status_names_every_order_with_tracking_and_backorder() -> None:

@@ -1,0 +1,63 @@
+"""Whatever goes wrong inside an action, the customer hears a sensible reply and is offered a
+person, never silence (an action that raises gives Rasa a 500 and the customer nothing)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.pending import wait_for_handoff
+from domain.errors import Conflict, DomainError, ExternalSystemError, NotFound
+
+log = logging.getLogger(__name__)
+
+OFFER_PERSON = "Would you like me to connect you with a person from our team?"
+TROUBLE_TEXT = {
+    ExternalSystemError: (
+        "I'm sorry, one of our systems isn't responding right now, so I couldn't finish that. "
+        "You can try again in a few minutes."
+    ),
+    Conflict: (
+        "That doesn't match what's already on record for your account, so I can't change it "
+        "automatically."
+    ),
+    NotFound: "I'm sorry, I couldn't find what I needed to finish that.",
+}
+UNEXPECTED_TEXT = "I'm sorry, something went wrong on my side and I couldn't finish that."
+
+
+def trouble_text(error: BaseException) -> str:
+    for kind, text in TROUBLE_TEXT.items():
+        if isinstance(error, kind):
+            return f"{text} {OFFER_PERSON}"
+    return f"{UNEXPECTED_TEXT} {OFFER_PERSON}"
+
+
+class Guarded:
+    """Mixed in first (``class ActionX(Guarded, ..., Action)``): wraps the action's ``run``."""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        try:
+            events: list[EventType] = await super().run(  # type: ignore[misc]
+                dispatcher, tracker, domain
+            )
+            return events
+        except Exception as error:  # every failure gets an answer; the log keeps the detail
+            expected = isinstance(error, DomainError)
+            log.log(
+                logging.WARNING if expected else logging.ERROR,
+                "action %s failed in conversation %s: %s: %s",
+                self.name(),  # type: ignore[attr-defined]
+                tracker.sender_id,
+                type(error).__name__,
+                error,
+                exc_info=not expected,
+            )
+            dispatcher.utter_message(text=trouble_text(error))
+            return [wait_for_handoff("something went wrong during the conversation")]
