@@ -26,7 +26,7 @@ class Reconciler:
         self._thread: threading.Thread | None = None
 
     def run_once(self) -> int:
-        """One pass; how many rows it finished. Never raises a domain error."""
+        """One pass; how many rows it finished. Never raises."""
         try:
             steps = reconcile(self._get_deps())
         except DomainError as error:

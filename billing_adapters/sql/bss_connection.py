@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from billing_adapters.sql.tables import BssAccount
-from domain.errors import NotFound
+from domain.errors import IdempotencyConflict, NotFound, StorageUnavailable
 from domain.ports import Clock
+
+log = logging.getLogger(__name__)
 
 
 class _SystemClock:
@@ -24,8 +30,22 @@ class BssConnection:
         self._engine = engine
         self._clock: Clock = clock or _SystemClock()
 
-    def _session(self) -> Session:
-        return Session(self._engine, expire_on_commit=False)
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        """A session whose database errors leave as the domain's (a vendor error never escapes).
+
+        A duplicate key is an IdempotencyConflict (a concurrent posting under the same key); any
+        other database error, a locked or missing database included, is StorageUnavailable: the
+        reference BSS lives in our own database.
+        """
+        try:
+            with Session(self._engine, expire_on_commit=False) as session:
+                yield session
+        except IntegrityError as error:
+            raise IdempotencyConflict(f"reference BSS: {type(error.orig).__name__}") from error
+        except SQLAlchemyError as error:
+            log.error("reference BSS database error: %s", type(error).__name__, exc_info=True)
+            raise StorageUnavailable(f"reference BSS database: {type(error).__name__}") from error
 
     @staticmethod
     def _account_row(s: Session, account_id: str) -> BssAccount:

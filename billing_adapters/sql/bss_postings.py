@@ -6,7 +6,6 @@ import secrets
 from datetime import date
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from billing_adapters.sql.bss_connection import BssConnection
@@ -32,8 +31,9 @@ class BssPostings(BssConnection):
             raise InvalidInput("a credit must be a positive amount")
         try:
             return self._post_credit(account_id, bill_id, amount_cents, memo, idempotency_key)
-        except IntegrityError:
-            # A concurrent posting with the same key won the race (PostgreSQL); answer as a repeat.
+        except IdempotencyConflict:
+            # A concurrent posting with the same key won the race (PostgreSQL): answer as a
+            # repeat (or, if it was another request under that key, raise the conflict again).
             return self._post_credit(account_id, bill_id, amount_cents, memo, idempotency_key)
 
     def _post_credit(

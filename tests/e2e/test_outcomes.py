@@ -154,6 +154,24 @@ def assert_untouched(live: LiveStack, customer: Customer) -> dict[str, Any]:
     return account
 
 
+def assert_offered(
+    live: LiveStack, customer: Customer, kind: str, amount: int, table: str = "adjustments"
+) -> dict[str, Any]:
+    """Only the stated offer is on record (status offered, nobody decided), no money moved."""
+    account = live.ops(customer.account)
+    [offer] = new_rows(account[table])
+    size = "days" if table == "payment_extensions" else "amount_cents"
+    assert (offer["status"], offer[size], offer["decided_by"]) == ("offered", amount, None)
+    if table == "adjustments":
+        assert offer["kind"] == kind
+    assert offer["expires_at"] is not None
+    other = "payment_extensions" if table == "adjustments" else "adjustments"
+    assert new_rows(account[other]) == []
+    assert account["cases"] == []
+    assert account["balance_cents"] == customer.balance_cents
+    return account
+
+
 def the_case(account: dict[str, Any], reply: str, proposed_cents: int | None) -> dict[str, Any]:
     """The one case on the account, the one whose reference the customer was given."""
     said = CASE_REFERENCE.findall(reply)
@@ -208,7 +226,7 @@ def assert_pending_with_case(
 def test_ana_gets_her_5_dollar_late_fee_waived_by_the_bot(fresh: LiveStack, sender: str) -> None:
     offer = verify(fresh, sender, ANA, WAIVE)
     assert "$5.00" in offer and "Shall I go ahead?" in offer, offer
-    assert_untouched(fresh, ANA)
+    assert_offered(fresh, ANA, "late_fee_waiver", 500)
 
     done = say(fresh, sender, "yes")
 
@@ -223,7 +241,7 @@ def test_ben_gets_the_doubled_device_protection_credited_by_the_bot(
 ) -> None:
     offer = verify(fresh, sender, BEN, DUPLICATE)
     assert "$15.00" in offer and "Shall I go ahead?" in offer, offer
-    assert_untouched(fresh, BEN)
+    assert_offered(fresh, BEN, "duplicate_charge", 1500)
 
     done = say(fresh, sender, "yes")
 
@@ -236,7 +254,7 @@ def test_ben_gets_the_doubled_device_protection_credited_by_the_bot(
 def test_carla_gets_an_8_dollar_outage_credit_by_the_bot(fresh: LiveStack, sender: str) -> None:
     offer = verify(fresh, sender, CARLA, OUTAGE)
     assert "$8.00" in offer and "Shall I go ahead?" in offer, offer
-    assert_untouched(fresh, CARLA)
+    assert_offered(fresh, CARLA, "outage_credit", 800)
 
     done = say(fresh, sender, "yes")
 
@@ -296,7 +314,7 @@ def test_elena_gets_a_14_day_extension_from_the_bot(fresh: LiveStack, sender: st
         f"I can move your due date from {spoken_date(due)} to {spoken_date(new_due)} (14 days). "
         "Shall I go ahead?"
     ) in offer, offer
-    assert_untouched(fresh, ELENA)
+    assert_offered(fresh, ELENA, "", 14, table="payment_extensions")
 
     done = say(fresh, sender, "yes")
 
@@ -519,6 +537,11 @@ def test_an_offer_answered_no_changes_nothing_and_a_late_yes_does_not_revive_it(
     no = say(fresh, sender, "no")
     assert "haven't changed anything" in no, no
     assert_nothing_applied(fresh, customer)
+    account = fresh.ops(customer.account)
+    statuses = [
+        r["status"] for r in new_rows(account["adjustments"] + account["payment_extensions"])
+    ]
+    assert statuses == ["withdrawn"], account  # the customer's no is on record as such
 
     late_yes = say(fresh, sender, "yes")
     assert "Done" not in late_yes, late_yes
@@ -547,7 +570,7 @@ def test_after_a_digression_a_yes_applies_the_offered_credit_exactly_once(
     digression = say(fresh, sender, "what's my balance?")
     assert "Your balance is $112.40" in digression, digression
     assert "Back to your earlier request" in digression and "$5.00" in digression, digression
-    assert_untouched(fresh, ANA)
+    assert_offered(fresh, ANA, "late_fee_waiver", 500)
 
     done = say(fresh, sender, "yes")
     assert "Done. I've applied a $5.00 credit" in done, done

@@ -1,4 +1,5 @@
-"""One contract for every BackOffice factory: in memory and SQL on a migrated SQLite file."""
+"""One contract for every BackOffice factory: today SQL on a migrated SQLite file (PostgreSQL joins
+the parameters when the scaled stack does)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from app.backoffice.memory import InMemoryBackOfficeFactory
 from app.backoffice.sql import SqlBackOfficeFactory
-from domain.errors import IdempotencyConflict
+from domain.audit import verify_chain
+from domain.errors import IdempotencyConflict, NotFound, StorageUnavailable
 from domain.records import (
     Adjustment,
     AdjustmentKind,
@@ -19,6 +20,7 @@ from domain.records import (
     PaymentExtension,
     PinAttempt,
     Status,
+    Transition,
 )
 
 pytestmark = pytest.mark.integration
@@ -26,10 +28,8 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 22, 20, 54, 34, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["memory", "sql"])
+@pytest.fixture(params=["sqlite"])
 def office(request: pytest.FixtureRequest):
-    if request.param == "memory":
-        return InMemoryBackOfficeFactory()
     return SqlBackOfficeFactory(request.getfixturevalue("engine"))
 
 
@@ -243,3 +243,111 @@ def test_concurrent_transactions_cannot_overshoot_a_cap(office):
         thread.join()
     with office() as bo:
         assert bo.adjustments.bot_applied_cents_since(NOW - timedelta(days=1)) == 2000
+
+
+def transition(n: int, **changes) -> Transition:
+    values = dict(
+        id=f"tr_{n}", at=NOW + timedelta(seconds=n), actor="bot", account_id="100001",
+        subject="adjustment:adj_1", from_status="offered", to_status="applying",
+        reason="the customer said yes",
+    )  # fmt: skip
+    values.update(changes)
+    return Transition(**values)
+
+
+def decision(n: int) -> DecisionRecord:
+    return DecisionRecord(
+        id=f"dec_{n}", at=NOW, actor="bot", account_id="100001", subject="adjustment:adj_1",
+        request={"amount_cents": 500}, facts={}, policy_version="2026-11-01",
+        rules_fired=("late_fee_waiver.eligible",), outcome=Outcome.APPLY,
+    )  # fmt: skip
+
+
+def test_an_adjustment_is_read_back_by_id_and_missing_ids_are_none(office):
+    with office() as bo:
+        bo.adjustments.add(adjustment(facts={"kill_switch": False}))
+        bo.commit()
+    with office() as bo:
+        assert bo.adjustments.get("adj_1") == adjustment(facts={"kill_switch": False})
+        assert bo.adjustments.get("adj_9") is None
+        with pytest.raises(NotFound):
+            bo.adjustments.update(adjustment(9))
+
+
+def test_the_reconcilers_queries_find_old_applying_rows_and_expired_offers(office):
+    with office() as bo:
+        bo.adjustments.add(adjustment(1, status=Status.APPLYING, decided_at=NOW))
+        bo.adjustments.add(adjustment(2, status=Status.APPLYING, decided_at=NOW + timedelta(1)))
+        bo.adjustments.add(adjustment(3, status=Status.OFFERED, expires_at=NOW))
+        bo.adjustments.add(adjustment(4, status=Status.OFFERED, expires_at=NOW + timedelta(1)))
+        bo.extensions.add(extension(1, status=Status.APPLYING, decided_at=NOW))
+        bo.commit()
+    with office() as bo:
+        assert [a.id for a in bo.adjustments.applying_before(NOW)] == ["adj_1"]
+        assert [a.id for a in bo.adjustments.offers_expired_by(NOW)] == ["adj_3"]
+        assert [e.id for e in bo.extensions.applying_before(NOW)] == ["ext_1"]
+        assert bo.extensions.offers_expired_by(NOW) == []
+
+
+def test_decisions_and_transitions_form_one_chain_ending_at_the_stored_head(office):
+    with office() as bo:
+        bo.decisions.add(decision(1))
+        bo.transitions.add(transition(1))
+        bo.transitions.add(transition(2, account_id="100002", subject="adjustment:adj_2"))
+        bo.decisions.add(decision(2))
+        bo.commit()
+    with office() as bo:
+        entries = bo.audit.entries()
+        head = bo.audit.head()
+        assert [(e.seq, e.table) for e in entries] == [
+            (1, "decisions"), (2, "transitions"), (3, "transitions"), (4, "decisions"),
+        ]  # fmt: skip
+        assert head is not None and (head.seq, head.hash) == (4, entries[-1].hash)
+        assert verify_chain(entries, head) is None
+        assert [e.seq for e in bo.audit.entries("100001")] == [1, 2, 4]
+        assert bo.transitions.for_subject("adjustment:adj_1") == [transition(1)]
+
+
+def test_a_rolled_back_transaction_leaves_the_chain_as_it_was(office):
+    with office() as bo:
+        bo.transitions.add(transition(1))
+        bo.commit()
+    with office() as bo:
+        bo.transitions.add(transition(2))
+    with office() as bo:
+        bo.transitions.add(transition(3))
+        bo.commit()
+    with office() as bo:
+        assert [e.row_id for e in bo.audit.entries()] == ["tr_1", "tr_3"]
+        assert verify_chain(bo.audit.entries(), bo.audit.head()) is None
+
+
+def test_a_case_status_can_be_changed_and_an_unknown_case_is_not_found(office):
+    with office() as bo:
+        bo.cases.add(case(1, bo.cases.next_reference()))
+        bo.cases.set_status("case_1", CaseStatus.RESOLVED)
+        with pytest.raises(NotFound):
+            bo.cases.set_status("case_9", CaseStatus.RESOLVED)
+        bo.commit()
+    with office() as bo:
+        assert bo.cases.get("case_1").status is CaseStatus.RESOLVED
+        assert bo.cases.count_open() == 0
+
+
+def test_a_database_locked_past_the_busy_timeout_is_storage_unavailable(engine, tmp_path):
+    import sqlite3
+
+    from app.db import make_engine
+
+    path = engine.url.database
+    impatient = SqlBackOfficeFactory(make_engine(f"sqlite:///{path}", busy_timeout_s=0.2))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StorageUnavailable), impatient() as bo:
+            bo.flags.kill_switch()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with impatient() as bo:  # and it recovers as soon as the lock is gone
+        assert not bo.flags.kill_switch()

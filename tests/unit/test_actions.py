@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
-import json
+import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.billing import ActionBalance
-from actions.pending import Pending
 from actions.conversation import ActionAffirm, ActionDeny, ActionStartOver
 from actions.credits import ActionOfferLateFeeWaiver
+from actions.guard import Guarded
 from actions.handoff import ActionHandoff
+from actions.pending import Pending
 from actions.verification import ActionAfterVerification, ValidateVerifyForm
 from app.bootstrap import use_deps
+from domain.errors import ExternalSystemError, StorageUnavailable
 from domain.usecases.deps import Deps
 from tests.unit.fakes import demo_deps
 
+ROOT = Path(__file__).resolve().parents[2]
 DOMAIN: dict[str, Any] = {"forms": {"verify_form": {"required_slots": ["identifier", "pin"]}}}
 
 
@@ -135,13 +140,81 @@ async def test_a_waiver_is_offered_with_its_amount_and_applied_only_after_yes(de
 
 
 async def test_an_offer_made_to_another_account_is_never_applied(deps: Deps) -> None:
-    offer = json.dumps({"type": "credit", "kind": "late_fee_waiver", "account_id": "100001"})
-    dispatcher = CollectingDispatcher()
-    await ActionAffirm().run(
-        dispatcher, tracker(verified_account="100002", pending_offer=offer), {}
+    events = await ActionOfferLateFeeWaiver().run(
+        CollectingDispatcher(), tracker(verified_account="100001"), {}
     )
+    anas_offer = slots_set(events)["pending_offer"]
+    dispatcher = CollectingDispatcher()
+    yes = tracker(text="yes", intent="affirm", verified_account="100002", pending_offer=anas_offer)
+    events = await ActionAffirm().run(dispatcher, yes, {})
+    assert "verify your identity again" in texts(dispatcher)
+    assert slots_set(events) == {"pending_offer": None}
     assert deps.billing.get_balance_cents("100001") == 11240
     assert deps.billing.get_balance_cents("100002") == 8130
+
+
+async def test_the_dialogue_holds_only_the_offers_id_and_the_offer_is_stored(deps: Deps) -> None:
+    events = await ActionOfferLateFeeWaiver().run(
+        CollectingDispatcher(), tracker(verified_account="100001"), {}
+    )
+    pending = Pending.parse(slots_set(events)["pending_offer"])
+    assert pending is not None and pending.offer_id is not None
+    with deps.backoffice() as office:
+        offer = office.adjustments.get(pending.offer_id)
+    assert offer is not None and offer.status.value == "offered" and offer.amount_cents == 500
+
+
+async def test_a_no_withdraws_the_stored_offer(deps: Deps) -> None:
+    events = await ActionOfferLateFeeWaiver().run(
+        CollectingDispatcher(), tracker(verified_account="100001"), {}
+    )
+    raw = slots_set(events)["pending_offer"]
+    no = tracker(text="no", intent="deny", verified_account="100001", pending_offer=raw)
+    await ActionDeny().run(CollectingDispatcher(), no, {})
+    offer_id = Pending.parse(raw).offer_id  # type: ignore[union-attr]
+    with deps.backoffice() as office:
+        assert office.adjustments.get(offer_id).status.value == "withdrawn"  # type: ignore[union-attr]
+
+
+def test_every_registered_action_answers_on_failure() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+    declared = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())["actions"]
+    assert set(declared) <= set(executor.actions)
+    for name, run in executor.actions.items():
+        owner = getattr(run, "__self__", None)
+        assert isinstance(owner, Guarded), f"{name} is not Guarded"
+
+
+class BrokenBss:
+    def __init__(self, inner: object, error: Exception) -> None:
+        self.inner, self.error = inner, error
+
+    def __getattr__(self, name: str) -> object:
+        def fail(*args: object, **kwargs: object) -> object:
+            raise self.error
+
+        return fail
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (ExternalSystemError("BSS down"), "isn't responding right now"),
+        (StorageUnavailable("locked"), "isn't responding right now"),
+        (RuntimeError("a bug"), "something went wrong on my side"),
+    ],
+)
+async def test_an_action_whose_use_case_raises_still_answers_and_offers_a_person(
+    deps: Deps, error: Exception, said: str
+) -> None:
+    use_deps(dataclasses.replace(deps, billing=BrokenBss(deps.billing, error)))
+    dispatcher = CollectingDispatcher()
+    events = await ActionBalance().run(dispatcher, tracker(verified_account="100001"), {})
+    assert said in texts(dispatcher) and "connect you with a person" in texts(dispatcher)
+    assert Pending.parse(slots_set(events)["pending_offer"]).handoff_reason  # type: ignore[union-attr]
 
 
 async def test_asking_for_a_person_gives_a_case_reference_and_a_wait(deps: Deps) -> None:

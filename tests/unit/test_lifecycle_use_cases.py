@@ -26,7 +26,7 @@ from domain.usecases.lifecycle.reconcile import reconcile
 from domain.usecases.lifecycle.staff import approve, reject
 from domain.usecases.lifecycle.transitions import Happened, subject_of
 from domain.usecases.review import request_review
-from tests.unit.fakes import T, FakeClock, ask_and_accept, demo_deps
+from tests.unit.fakes import FakeClock, T, ask_and_accept, demo_deps
 
 ORIGIN = Origin(conversation_id="conv-1", channel="rest")
 K = AdjustmentKind

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from domain.usecases.lifecycle.offers import accept_offer, offer_extension
-from domain.usecases.lifecycle.transitions import Happened
 
 from domain.records import Status
 from domain.spoken import digits_from_words, extension_days, parse_days
 from domain.usecases.cases import Origin
+from domain.usecases.lifecycle.offers import accept_offer, offer_extension
+from domain.usecases.lifecycle.transitions import Happened
 from domain.usecases.orders import order_status
 from tests.unit.fakes import demo_deps
 

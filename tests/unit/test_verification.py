@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from domain.identity import Identifier, parse_identifier, parse_pin
 from domain.usecases.verification import conversation_locked, verify_identity
-from tests.unit.fakes import dump_backoffice, FakeClock, demo_deps
+from tests.unit.fakes import FakeClock, demo_deps, dump_backoffice
 
 ANA = Identifier(account_id="100001")
 
