@@ -7,7 +7,7 @@ linear however many processes write at once (domain/audit.py says what the hashe
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import select
@@ -20,6 +20,7 @@ from domain.audit import GENESIS, ChainEntry, ChainHead, link_hash
 from domain.records import DecisionRecord, Transition
 
 HEAD = "chain"
+C = TypeVar("C", DecisionRecord, Transition)
 # Which record each chained table holds (the content hashed is the record, as JSON).
 CHAINED: dict[str, tuple[Any, type[BaseModel]]] = {
     "decisions": (DecisionRow, DecisionRecord),
@@ -74,35 +75,33 @@ class SqlAuditChain:
         return None if row is None else ChainHead(seq=row.seq, hash=row.hash)
 
 
-class SqlDecisions:
+class _ChainedLog(Generic[C]):
+    """An append-only table whose rows are links of the audit chain."""
+
+    table: ClassVar[str]
+
     def __init__(self, session: Session, chain: SqlAuditChain) -> None:
         self._s = session
         self._chain = chain
 
-    def add(self, record: DecisionRecord) -> None:
-        self._chain.append("decisions", record)
+    def add(self, record: C) -> None:
+        self._chain.append(self.table, record)
+
+    def _where(self, *conditions: Any) -> list[C]:
+        row_type, record_type = CHAINED[self.table]
+        rows = self._s.scalars(select(row_type).where(*conditions).order_by(row_type.seq))
+        return [from_row(record_type, r) for r in rows]  # type: ignore[misc]
+
+
+class SqlDecisions(_ChainedLog[DecisionRecord]):
+    table = "decisions"
 
     def for_account(self, account_id: str) -> list[DecisionRecord]:
-        rows = self._s.scalars(
-            select(DecisionRow)
-            .where(DecisionRow.account_id == account_id)
-            .order_by(DecisionRow.seq)
-        )
-        return [from_row(DecisionRecord, r) for r in rows]
+        return self._where(DecisionRow.account_id == account_id)
 
 
-class SqlTransitions:
-    def __init__(self, session: Session, chain: SqlAuditChain) -> None:
-        self._s = session
-        self._chain = chain
-
-    def add(self, transition: Transition) -> None:
-        self._chain.append("transitions", transition)
+class SqlTransitions(_ChainedLog[Transition]):
+    table = "transitions"
 
     def for_subject(self, subject: str) -> list[Transition]:
-        rows = self._s.scalars(
-            select(TransitionRow)
-            .where(TransitionRow.subject == subject)
-            .order_by(TransitionRow.seq)
-        )
-        return [from_row(Transition, r) for r in rows]
+        return self._where(TransitionRow.subject == subject)

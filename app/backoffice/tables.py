@@ -21,14 +21,11 @@ class BackOfficeBase(DeclarativeBase):
     metadata = backoffice_metadata
 
 
-class AdjustmentRow(BackOfficeBase):
-    __tablename__ = "adjustments"
+class MoneyColumns:
+    """The columns of domain.records.MoneyRecord: what adjustments and extensions share."""
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     account_id: Mapped[str] = mapped_column(String(32), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    amount_cents: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[str] = mapped_column(String(32), index=True)
     proposed_by: Mapped[str] = mapped_column(String(64))
     decided_by: Mapped[str | None] = mapped_column(String(64))
     policy_rule: Mapped[str] = mapped_column(String(100))
@@ -36,39 +33,32 @@ class AdjustmentRow(BackOfficeBase):
     policy_version: Mapped[str] = mapped_column(String(32))
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     request_fingerprint: Mapped[str] = mapped_column(String(200))
-    bill_id: Mapped[str | None] = mapped_column(String(64))
-    description: Mapped[str] = mapped_column(String(500))
     case_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    bss_reference: Mapped[str | None] = mapped_column(String(64))
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
-class PaymentExtensionRow(BackOfficeBase):
+class AdjustmentRow(MoneyColumns, BackOfficeBase):
+    __tablename__ = "adjustments"
+
+    kind: Mapped[str] = mapped_column(String(32))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    bill_id: Mapped[str | None] = mapped_column(String(64))
+    description: Mapped[str] = mapped_column(String(500))
+    bss_reference: Mapped[str | None] = mapped_column(String(64))
+
+
+class PaymentExtensionRow(MoneyColumns, BackOfficeBase):
     __tablename__ = "payment_extensions"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    account_id: Mapped[str] = mapped_column(String(32), index=True)
     bill_id: Mapped[str] = mapped_column(String(64))
     days: Mapped[int] = mapped_column(Integer)
     new_due_date: Mapped[date] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(32))
-    proposed_by: Mapped[str] = mapped_column(String(64))
-    decided_by: Mapped[str | None] = mapped_column(String(64))
-    policy_rule: Mapped[str] = mapped_column(String(100))
-    rules_fired: Mapped[list[str]] = mapped_column(JSON)
-    policy_version: Mapped[str] = mapped_column(String(32))
-    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
-    request_fingerprint: Mapped[str] = mapped_column(String(200))
-    case_id: Mapped[str | None] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
-    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
-    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime())
 
 
 class CaseRow(BackOfficeBase):

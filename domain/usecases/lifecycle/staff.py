@@ -13,11 +13,12 @@ from typing import Any
 from domain.errors import AlreadyDecided, ApprovalLimitExceeded, InvalidInput, NotFound
 from domain.money import format_cents
 from domain.policy import Decision, StaffMember
+from domain.ports import BackOffice
 from domain.records import Adjustment, CaseStatus, Outcome, PaymentExtension, Status
 from domain.usecases.billing import current_and_previous
 from domain.usecases.deps import Deps
 from domain.usecases.lifecycle.apply import begin_applying, post_and_record, record_decision
-from domain.usecases.lifecycle.kinds import load_record, track_of_id
+from domain.usecases.lifecycle.kinds import Track, load_record, track_of_id
 from domain.usecases.lifecycle.transitions import Happened, Step, move
 
 APPROVED_RULE = "staff.approved"
@@ -31,6 +32,18 @@ def staff_actor(deps: Deps, user: str) -> tuple[str, StaffMember]:
     if member is None:
         raise ApprovalLimitExceeded(f"{user!r} is not on the policy's staff table")
     return f"{member.role}:{user}", member
+
+
+def _pending_in(
+    office: BackOffice, track: Track[Any], record_id: str
+) -> Adjustment | PaymentExtension:
+    """Inside the lock: the record a person decides on, still waiting for one."""
+    record: Adjustment | PaymentExtension | None = track.records(office).get(record_id)
+    if record is None:
+        raise NotFound(f"no adjustment or extension {record_id}")
+    if record.status is not Status.PENDING_APPROVAL:
+        raise AlreadyDecided(f"{record_id} is {record.status.value}, not pending approval")
+    return record
 
 
 def _changes(
@@ -71,11 +84,7 @@ def approve(
     track = track_of_id(record_id)
     changes = _changes(deps, load_record(deps, record_id), amount_cents, days)
     with deps.backoffice() as office:
-        records = track.records(office)
-        record = records.get(record_id)
-        assert record is not None
-        if record.status is not Status.PENDING_APPROVAL:
-            raise AlreadyDecided(f"{record_id} is {record.status.value}, not pending approval")
+        record = _pending_in(office, track, record_id)
         proposal = record.model_copy(update=changes)
         if not track.within_limit(member, proposal):
             raise ApprovalLimitExceeded(
@@ -111,12 +120,7 @@ def reject(deps: Deps, record_id: str, user: str, *, reason: str) -> Step:
     track = track_of_id(record_id)
     now = deps.clock.now()
     with deps.backoffice() as office:
-        records = track.records(office)
-        record = records.get(record_id)
-        if record is None:
-            raise NotFound(f"no adjustment or extension {record_id}")
-        if record.status is not Status.PENDING_APPROVAL:
-            raise AlreadyDecided(f"{record_id} is {record.status.value}, not pending approval")
+        record = _pending_in(office, track, record_id)
         decision = Decision(
             outcome=Outcome.DECLINE,
             rules_fired=(*record.rules_fired, REJECTED_RULE),
@@ -125,7 +129,7 @@ def reject(deps: Deps, record_id: str, user: str, *, reason: str) -> Step:
         )
         record_decision(office, deps, track, record, decision, actor, override=True)
         rejected = move(
-            office, records, record, Status.REJECTED,
+            office, track.records(office), record, Status.REJECTED,
             actor=actor, at=now, reason=f"rejected by {actor}: {reason.strip()}",
             decided_by=actor, decided_at=now,
         )  # fmt: skip
