@@ -8,7 +8,7 @@ from sqlalchemy.orm import sessionmaker
 
 from app.backoffice.codec import from_row, to_columns
 from app.backoffice.tables import LlmCallRow
-from domain.errors import ExternalSystemError
+from domain.errors import StorageUnavailable
 from domain.llm import LlmCall
 
 
@@ -29,13 +29,16 @@ class SqlLlmCallLog:
                 session.commit()
         except SQLAlchemyError as error:
             failure = type(error).__name__
-            raise ExternalSystemError(f"could not record LLM call: {failure}") from error
+            raise StorageUnavailable(f"could not record LLM call: {failure}") from error
 
     def for_conversation(self, conversation_id: str) -> list[LlmCall]:
-        with self._sessions() as session:
-            rows = session.scalars(
-                select(LlmCallRow)
-                .where(LlmCallRow.conversation_id == conversation_id)
-                .order_by(LlmCallRow.at, LlmCallRow.id)
-            )
-            return [from_row(LlmCall, r) for r in rows]
+        try:
+            with self._sessions() as session:
+                rows = session.scalars(
+                    select(LlmCallRow)
+                    .where(LlmCallRow.conversation_id == conversation_id)
+                    .order_by(LlmCallRow.at, LlmCallRow.id)
+                )
+                return [from_row(LlmCall, r) for r in rows]
+        except SQLAlchemyError as error:
+            raise StorageUnavailable(f"could not read LLM calls: {type(error).__name__}") from error
