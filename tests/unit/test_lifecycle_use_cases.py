@@ -389,3 +389,18 @@ def test_hiros_older_credits_leave_the_rolling_window_after_365_days() -> None:
     clock.advance(timedelta(days=200))  # the $20.00 at T-200d is now 400 days old
 
     assert ask_and_accept(deps, "100008", K.OUTAGE_CREDIT, ORIGIN).record.status is Status.APPLIED
+
+
+def test_asking_again_after_an_offer_expired_records_the_expiry_then_a_fresh_offer() -> None:
+    clock = FakeClock()
+    deps = demo_deps(clock)
+    first = offer_credit(deps, "100001", K.LATE_FEE_WAIVER, ORIGIN)
+    clock.advance(timedelta(minutes=20))
+
+    again = offer_credit(deps, "100001", K.LATE_FEE_WAIVER, ORIGIN)
+
+    assert again.happened is Happened.OFFERED and again.record.id == first.record.id
+    assert again.record.expires_at == clock.now() + timedelta(minutes=15)
+    assert statuses(deps, again.record) == [
+        (None, "offered"), ("offered", "expired"), ("expired", "offered"),
+    ]  # fmt: skip

@@ -7,6 +7,7 @@ under the back-office lock and applies only what the customer was told; anything
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 from domain.errors import IdempotencyConflict, NotFound
@@ -119,25 +120,29 @@ def decide_into(
 def _offer(deps: Deps, track: Track[R], account: Account, draft: R, origin: Origin) -> Step:
     now = deps.clock.now()
     with deps.backoffice() as office:
-        existing = track.records(office).get_by_key(draft.idempotency_key)
+        records = track.records(office)
+        existing = records.get_by_key(draft.idempotency_key)
         if existing is not None and existing.status in STANDING:
             if existing.request_fingerprint != draft.request_fingerprint:
                 raise IdempotencyConflict(f"{existing.idempotency_key} was asked differently")
-            step = Step(record=existing, happened=Happened.STANDING)
-        elif (
-            existing is not None
-            and existing.status is Status.OFFERED
-            and existing.request_fingerprint == draft.request_fingerprint
-            and existing.expires_at is not None
-            and existing.expires_at > now
-        ):
-            step = Step(record=existing, happened=Happened.OFFERED)  # the live offer, restated
-        else:
-            step = decide_into(
-                office, deps, track, account, draft, existing, origin, "the customer asked"
-            )
-            office.commit()
+            return with_balance(deps, Step(record=existing, happened=Happened.STANDING))
+        if existing is not None and existing.status is Status.OFFERED:
+            if _live(existing, now) and existing.request_fingerprint == draft.request_fingerprint:
+                return with_balance(deps, Step(record=existing, happened=Happened.OFFERED))
+            if not _live(existing, now):
+                existing = move(
+                    office, records, existing, Status.EXPIRED,
+                    actor=origin.actor, at=now, reason="asked again after the offer expired",
+                )  # fmt: skip
+        step = decide_into(
+            office, deps, track, account, draft, existing, origin, "the customer asked"
+        )
+        office.commit()
     return with_balance(deps, step)
+
+
+def _live(offer: Adjustment | PaymentExtension, now: datetime) -> bool:
+    return offer.expires_at is not None and offer.expires_at > now
 
 
 def offer_credit(deps: Deps, account_id: str, kind: AdjustmentKind, origin: Origin) -> Step:
@@ -188,7 +193,7 @@ def _accept_in(
     assert offer is not None  # rows are never deleted
     if offer.status is not Status.OFFERED:
         return Step(record=offer, happened=Happened.STANDING)
-    if offer.expires_at is None or offer.expires_at <= now:
+    if not _live(offer, now):
         expired = move(
             office, records, offer, Status.EXPIRED,
             actor=origin.actor, at=now, reason="the yes came after the offer expired",
