@@ -3,7 +3,9 @@ person, never silence (an action that raises gives Rasa a 500 and the customer n
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -38,22 +40,35 @@ def trouble_text(error: BaseException) -> str:
 
 
 class Guarded:
-    """Mixed in first (``class ActionX(Guarded, ..., Action)``): wraps the action's ``run``."""
+    """Mixed into every action: its ``run``, whether its own or inherited, answers on failure.
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ``__init_subclass__`` wraps the ``run`` each subclass ends up with (a subclass's own ``run``
+    would otherwise shadow a wrapper defined here).
+    """
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        run = getattr(cls, "run", None)
+        if run is not None and not getattr(run, "guarded", False):
+            cls.run = _guard(run)  # type: ignore[attr-defined]
+
+
+Run = Callable[[Any, CollectingDispatcher, Tracker, dict[str, Any]], Awaitable[list[EventType]]]
+
+
+def _guard(run: Run) -> Run:
+    @functools.wraps(run)
+    async def guarded(
+        self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            events: list[EventType] = await super().run(  # type: ignore[misc]
-                dispatcher, tracker, domain
-            )
-            return events
+            return await run(self, dispatcher, tracker, domain)
         except Exception as error:  # every failure gets an answer; the log keeps the detail
             expected = isinstance(error, DomainError)
             log.log(
                 logging.WARNING if expected else logging.ERROR,
                 "action %s failed in conversation %s: %s: %s",
-                self.name(),  # type: ignore[attr-defined]
+                self.name(),
                 tracker.sender_id,
                 type(error).__name__,
                 error,
@@ -61,3 +76,6 @@ class Guarded:
             )
             dispatcher.utter_message(text=trouble_text(error))
             return [wait_for_handoff("something went wrong during the conversation")]
+
+    guarded.guarded = True  # type: ignore[attr-defined]
+    return guarded

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     db_busy_timeout_s: float = Field(
         default=30, gt=0, description="How long a SQLite writer waits for the lock (seconds)."
     )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", description="Web app log level (reconciler, errors mapped to HTTP)."
+    )
     fault_hooks: str = Field(
         default="",
         description="Tests only: crash_after_record (exit between record and post). Empty: off.",

@@ -20,13 +20,15 @@ from typing import Any
 
 logger = logging.getLogger("bot.resilience")
 
+# Not "nothing has changed": a crash may come after a yes was recorded (the reconciler then
+# applies it, once); asking again tells the customer exactly where things stand.
 ACTION_TROUBLE = (
-    "I'm sorry, I'm having trouble reaching our systems right now, so I couldn't finish that. "
-    "Nothing has been changed. Please try again in a minute, or ask me for a person."
+    "I'm sorry, I'm having trouble reaching our systems right now, so I can't confirm that. "
+    "Please ask me again in a minute and I'll tell you where things stand, or ask for a person."
 )
 TRACKER_TROUBLE = (
     "I'm sorry, I'm having a technical problem and can't continue our conversation right now. "
-    "Nothing has been changed. Please try again in a few minutes."
+    "Please try again in a few minutes; nothing you agreed to will be applied twice."
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,6 +19,9 @@ from app.web.reconciler import Reconciler
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    logging.basicConfig(  # a no-op when the server configured logging already
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     reconciler = Reconciler(get_deps, settings.reconcile_interval_s)
 
     @asynccontextmanager

@@ -34,6 +34,9 @@ class Reconciler:
                 "reconciler pass failed (%s: %s); retrying later", type(error).__name__, error
             )
             return 0
+        except Exception:  # a bug must not stop the thread: stuck rows would wait for a restart
+            log.exception("reconciler pass failed unexpectedly; retrying later")
+            return 0
         for step in steps:
             log.info("reconciler: %s %s -> %s", step.record.id, step.happened.value,
                      step.record.status.value)  # fmt: skip

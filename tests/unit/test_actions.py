@@ -184,8 +184,8 @@ def test_every_registered_action_answers_on_failure() -> None:
     declared = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())["actions"]
     assert set(declared) <= set(executor.actions)
     for name, run in executor.actions.items():
-        owner = getattr(run, "__self__", None)
-        assert isinstance(owner, Guarded), f"{name} is not Guarded"
+        assert isinstance(getattr(run, "__self__", None), Guarded), f"{name} is not Guarded"
+        assert getattr(run, "guarded", False), f"{name}'s own run is not wrapped"
 
 
 class BrokenBss:
@@ -197,6 +197,18 @@ class BrokenBss:
             raise self.error
 
         return fail
+
+
+async def test_a_yes_whose_posting_fails_unexpectedly_still_gets_an_answer(deps: Deps) -> None:
+    events = await ActionOfferLateFeeWaiver().run(
+        CollectingDispatcher(), tracker(verified_account="100001"), {}
+    )
+    pending = slots_set(events)["pending_offer"]
+    use_deps(dataclasses.replace(deps, billing=BrokenBss(deps.billing, RuntimeError("a bug"))))
+    dispatcher = CollectingDispatcher()
+    yes = tracker(text="yes", intent="affirm", verified_account="100001", pending_offer=pending)
+    await ActionAffirm().run(dispatcher, yes, {})
+    assert "something went wrong on my side" in texts(dispatcher)
 
 
 @pytest.mark.parametrize(

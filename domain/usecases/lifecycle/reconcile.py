@@ -3,7 +3,8 @@
 ``reconcile`` claims every ``applying`` row older than the grace period (a lease on the row, taken
 under the serialised back-office transaction, so with several web app replicas exactly one acts
 on a row), posts it again under the same idempotency key and records the result. It also marks
-offers past their expiry ``expired``.
+offers past their expiry ``expired``. A row this pass could not finish (the BSS still does not
+answer, or something failed) loses its lease at once, so the next pass tries it again.
 """
 
 from __future__ import annotations
@@ -45,5 +46,19 @@ def reconcile(deps: Deps) -> list[Step]:
     steps = []
     for track, row in claimed:
         log.info("reconciling %s %s (applying since %s)", track.noun, row.id, row.decided_at)
-        steps.append(post_and_record(deps, track, row, RECONCILER))
+        try:
+            steps.append(post_and_record(deps, track, row, RECONCILER))
+        except Exception:  # one row's failure must not keep the others waiting
+            log.exception("reconciling %s %s failed; the next pass retries", track.noun, row.id)
+        _release(deps, track, row)  # not finished (no answer, or an error): next pass retries
     return steps
+
+
+def _release(deps: Deps, track: Track[Any], row: Any) -> None:
+    """Drop this pass's lease on a row still ``applying``, so the next pass takes it again."""
+    with deps.backoffice() as office:
+        records = track.records(office)
+        current = records.get(row.id)
+        if current is not None and current.status is Status.APPLYING and current.lease_until:
+            records.update(current.model_copy(update={"lease_until": None}))
+            office.commit()
