@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from app.backoffice.codec import to_columns
 from app.backoffice.sql import SqlBackOfficeFactory
@@ -62,15 +66,56 @@ def sqlite_backoffice(history: tuple[Adjustment, ...] = ()) -> SqlBackOfficeFact
     return SqlBackOfficeFactory(engine)
 
 
+class _InTransaction(threading.local):
+    depth = 0
+
+
+class WatchedBackOffice:
+    """The back office, noting when this thread is inside one of its transactions."""
+
+    def __init__(self, inner: SqlBackOfficeFactory, inside: _InTransaction) -> None:
+        self.inner, self._inside = inner, inside
+        self.engine = inner.engine
+
+    @contextmanager
+    def __call__(self) -> Iterator[Any]:
+        with self.inner() as office:
+            self._inside.depth += 1
+            try:
+                yield office
+            finally:
+                self._inside.depth -= 1
+
+
+class NoBssInsideTransactions:
+    """The BSS, refusing calls made inside a back-office transaction: on SQLite the reference
+    BSS shares the database, so such a call would wait for the transaction's own lock."""
+
+    def __init__(self, inner: InMemoryBss, inside: _InTransaction) -> None:
+        self._inner, self._inside = inner, inside
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._inner, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            assert self._inside.depth == 0, f"BSS {name}() called inside a back-office transaction"
+            return attribute(*args, **kwargs)
+
+        return call
+
+
 def demo_deps(clock: FakeClock | None = None) -> Deps:
     clock = clock or FakeClock()
     demo = demo_operator(T)
-    bss = InMemoryBss.from_demo(demo, clock=clock)
+    inside = _InTransaction()
+    bss: Any = NoBssInsideTransactions(InMemoryBss.from_demo(demo, clock=clock), inside)
     return Deps(
         billing=bss,
         orders=bss,
         network=bss,
-        backoffice=sqlite_backoffice(demo.history),
+        backoffice=WatchedBackOffice(sqlite_backoffice(demo.history), inside),
         clock=clock,
         policy=load_policy(POLICY_FILE),
     )
@@ -86,9 +131,7 @@ def ask_and_accept(deps: Deps, account_id: str, kind: AdjustmentKind, origin: Or
 
 def dump_backoffice(deps: Deps) -> list[str]:
     """Every statement that would rebuild the back office: schema and rows, as text."""
-    factory = deps.backoffice
-    assert isinstance(factory, SqlBackOfficeFactory)
-    connection = factory.engine.raw_connection()
+    connection = deps.backoffice.engine.raw_connection()  # type: ignore[attr-defined]
     try:
         return list(connection.driver_connection.iterdump())  # type: ignore[union-attr]
     finally:

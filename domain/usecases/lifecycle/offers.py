@@ -118,27 +118,31 @@ def decide_into(
 
 
 def _offer(deps: Deps, track: Track[R], account: Account, draft: R, origin: Origin) -> Step:
-    now = deps.clock.now()
     with deps.backoffice() as office:
-        records = track.records(office)
-        existing = records.get_by_key(draft.idempotency_key)
-        if existing is not None and existing.status in STANDING:
-            if existing.request_fingerprint != draft.request_fingerprint:
-                raise IdempotencyConflict(f"{existing.idempotency_key} was asked differently")
-            return with_balance(deps, Step(record=existing, happened=Happened.STANDING))
-        if existing is not None and existing.status is Status.OFFERED:
-            if _live(existing, now) and existing.request_fingerprint == draft.request_fingerprint:
-                return with_balance(deps, Step(record=existing, happened=Happened.OFFERED))
-            if not _live(existing, now):
-                existing = move(
-                    office, records, existing, Status.EXPIRED,
-                    actor=origin.actor, at=now, reason="asked again after the offer expired",
-                )  # fmt: skip
-        step = decide_into(
-            office, deps, track, account, draft, existing, origin, "the customer asked"
-        )
+        step = _offer_in(office, deps, track, account, draft, origin)
         office.commit()
-    return with_balance(deps, step)
+    return with_balance(deps, step)  # after the lock: a BSS read inside it would wait on itself
+
+
+def _offer_in(
+    office: BackOffice, deps: Deps, track: Track[R], account: Account, draft: R, origin: Origin
+) -> Step:
+    now = deps.clock.now()
+    records = track.records(office)
+    existing = records.get_by_key(draft.idempotency_key)
+    if existing is not None and existing.status in STANDING:
+        if existing.request_fingerprint != draft.request_fingerprint:
+            raise IdempotencyConflict(f"{existing.idempotency_key} was asked differently")
+        return Step(record=existing, happened=Happened.STANDING)
+    if existing is not None and existing.status is Status.OFFERED:
+        if _live(existing, now) and existing.request_fingerprint == draft.request_fingerprint:
+            return Step(record=existing, happened=Happened.OFFERED)  # the live offer, restated
+        if not _live(existing, now):
+            existing = move(
+                office, records, existing, Status.EXPIRED,
+                actor=origin.actor, at=now, reason="asked again after the offer expired",
+            )  # fmt: skip
+    return decide_into(office, deps, track, account, draft, existing, origin, "the customer asked")
 
 
 def _live(offer: Adjustment | PaymentExtension, now: datetime) -> bool:
