@@ -48,10 +48,11 @@ def snapshot(deps: Deps) -> dict[str, Any]:
                 "cases": sorted(
                     (c.reason, c.proposed_amount_cents) for c in office.cases.for_account(account)
                 ),
-                "balance": deps.billing.get_balance_cents(account),
-                "due": [b.due_date for b in deps.billing.get_bills(account)],
             }
         state["open_cases"] = office.cases.count_open()
+    for account in ACCOUNTS:  # the BSS is read outside the back-office transaction
+        state[account]["balance"] = deps.billing.get_balance_cents(account)
+        state[account]["due"] = [b.due_date for b in deps.billing.get_bills(account)]
     return state
 
 
