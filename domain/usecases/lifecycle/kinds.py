@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from abc import ABC, abstractmethod
 from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
@@ -54,33 +55,35 @@ def _blank(deps: Deps, account_id: str) -> dict[str, Any]:
     }
 
 
-class Track(Generic[R]):
+class Track(ABC, Generic[R]):
     """The operations the lifecycle needs for one kind of money record."""
 
     noun: str  # for logs and reasons
 
-    def records(self, office: BackOffice) -> MoneyRecords[R]:
-        raise NotImplementedError
+    @abstractmethod
+    def records(self, office: BackOffice) -> MoneyRecords[R]: ...
 
+    @abstractmethod
     def redraft(self, deps: Deps, account: Account, record: R) -> R:
         """The draft for the same ask as ``record``, on today's facts."""
-        raise NotImplementedError
+        ...
 
-    def decide(self, record: R, facts: Facts, deps: Deps) -> Decision:
-        raise NotImplementedError
+    @abstractmethod
+    def decide(self, record: R, facts: Facts, deps: Deps) -> Decision: ...
 
+    @abstractmethod
     def post(self, deps: Deps, record: R) -> dict[str, Any]:
         """Post to the BSS under the record's key; the fields to update. Safe to repeat."""
-        raise NotImplementedError
+        ...
 
-    def request(self, record: R) -> dict[str, Any]:
-        raise NotImplementedError
+    @abstractmethod
+    def request(self, record: R) -> dict[str, Any]: ...
 
-    def within_limit(self, member: StaffMember, record: R) -> bool:
-        raise NotImplementedError
+    @abstractmethod
+    def within_limit(self, member: StaffMember, record: R) -> bool: ...
 
-    def what(self, record: R) -> str:
-        raise NotImplementedError
+    @abstractmethod
+    def what(self, record: R) -> str: ...
 
     def proposed_amount(self, record: R) -> int | None:
         return None
