@@ -5,10 +5,13 @@ RASA := ../.venv/bot/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup run test lint typecheck train validate reset bench soak verify-audit kill-switch-on kill-switch-off
+.PHONY: setup test-setup run test lint typecheck train validate reset bench soak verify-audit kill-switch-on kill-switch-off
 
 setup:  ## create both environments (idempotent)
 	@bash scripts/setup.sh
+
+test-setup: setup  ## what only the tests need: Debian's chromium, npm dev packages (idempotent)
+	@bash scripts/setup-test.sh
 
 train: setup  ## train the Rasa model unless the cached one matches data, config and Rasa version
 	@$(APP) -m app.cli.train_model
@@ -32,12 +35,14 @@ kill-switch-off: setup
 	@$(APP) -m app.cli.db kill-switch off
 
 lint: setup
+	@bash scripts/setup-test.sh --npm-only
 	@$(APP) -m ruff check .
+	@npx --no-install eslint app/web/widget
 
 typecheck: setup
 	@$(APP) -m mypy domain actions app billing_adapters
 
-test: setup lint typecheck validate train  ## everything CI checks
+test: setup test-setup lint typecheck validate train  ## everything CI checks
 	@$(APP) -m pytest -p no:cacheprovider tests
 
 bench: setup train  ## latency and throughput over the REST channel; prints one JSON line last

@@ -10,6 +10,7 @@ from actions.common import GatedRequest, Handler, call, channel_of, loaded_polic
 from actions.guard import Guarded
 from actions.pending import nothing_pending, wait_for_offer
 from actions.replies import step_text
+from actions.reply_metadata import handed_off
 from actions.writeup import write_up
 from domain.records import Adjustment, AdjustmentKind, Status
 from domain.usecases.cases import Origin
@@ -25,7 +26,10 @@ async def tell(dispatcher: CollectingDispatcher, tracker: Tracker, step: Step) -
     """Say what a lifecycle step did, write up a new case, and keep only what still waits."""
     proposed = step.record if isinstance(step.record, Adjustment) else None
     await write_up(tracker, step.handoff, proposed)
-    dispatcher.utter_message(text=step_text(step, await loaded_policy()))
+    dispatcher.utter_message(
+        text=step_text(step, await loaded_policy()),
+        json_message=handed_off(step.handoff.case.reference) if step.handoff else None,
+    )
     events: list[EventType] = [
         wait_for_offer(step.record.id)
         if step.record.status is Status.OFFERED

@@ -9,6 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import GatedRequest, call, last_text_of
 from actions.credits import origin_of, tell
 from actions.guard import Guarded
+from actions.reply_metadata import choices
 from domain.spoken import extension_days
 from domain.usecases.billing import balance
 from domain.usecases.lifecycle.offers import offer_extension
@@ -24,7 +25,8 @@ async def ask_extension(
     if days is None or days <= 0:
         dispatcher.utter_message(
             text=f"Your current bill is due on {view.due_date:%B} {view.due_date.day}. How much "
-            'more time do you need? For example "two weeks" or "until the 15th".'
+            'more time do you need? For example "two weeks" or "until the 15th".',
+            buttons=choices("one week", "two weeks"),
         )
         return [SlotSet("awaiting", AWAITING_LENGTH)]
     step = await call(offer_extension, account_id, days, origin_of(tracker))

@@ -13,6 +13,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.pending import wait_for_handoff
+from actions.reply_metadata import add_consent_buttons, pending_after
 from domain.errors import Conflict, DomainError, ExternalSystemError, NotFound
 
 log = logging.getLogger(__name__)
@@ -40,7 +41,8 @@ def trouble_text(error: BaseException) -> str:
 
 
 class Guarded:
-    """Mixed into every action: its ``run``, whether its own or inherited, answers on failure.
+    """Mixed into every action: its ``run``, whether its own or inherited, answers on failure,
+    and a question left waiting for a yes or a no gets its buttons (actions/reply_metadata.py).
 
     ``__init_subclass__`` wraps the ``run`` each subclass ends up with (a subclass's own ``run``
     would otherwise shadow a wrapper defined here).
@@ -62,7 +64,7 @@ def _guard(run: Run) -> Run:
         self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            return await run(self, dispatcher, tracker, domain)
+            events = await run(self, dispatcher, tracker, domain)
         except Exception as error:  # every failure gets an answer; the log keeps the detail
             expected = isinstance(error, DomainError)
             log.log(
@@ -75,7 +77,9 @@ def _guard(run: Run) -> Run:
                 exc_info=not expected,
             )
             dispatcher.utter_message(text=trouble_text(error))
-            return [wait_for_handoff("something went wrong during the conversation")]
+            events = [wait_for_handoff("something went wrong during the conversation")]
+        add_consent_buttons(dispatcher.messages, pending_after(tracker, events))
+        return events
 
     guarded.guarded = True  # type: ignore[attr-defined]
     return guarded

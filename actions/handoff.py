@@ -12,6 +12,7 @@ from actions.common import call, channel_of, verified_account
 from actions.credits import origin_of, tell
 from actions.guard import Guarded
 from actions.replies import handoff_text
+from actions.reply_metadata import handed_off
 from actions.writeup import write_up
 from domain.usecases.cases import request_person
 from domain.usecases.review import request_review
@@ -36,7 +37,9 @@ async def hand_off(
         reason=reason,
     )
     await write_up(tracker, handoff)
-    dispatcher.utter_message(text=handoff_text(handoff))
+    dispatcher.utter_message(
+        text=handoff_text(handoff), json_message=handed_off(handoff.case.reference)
+    )
     return CLEARED
 
 

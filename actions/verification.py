@@ -13,6 +13,7 @@ from actions.common import LOCKED_HANDOFF, LOCKED_TEXT, call, verified_account
 from actions.guard import Guarded
 from actions.pending import Pending
 from actions.registry import HANDLERS, PENDING_SEPARATOR
+from actions.reply_metadata import EXPECTS_PIN
 from actions.writeup import wording_channel
 from app.bootstrap import prefetch_bill_explanation
 from domain.identity import Identifier, parse_identifier, parse_pin
@@ -57,7 +58,10 @@ class ValidateVerifyForm(Guarded, FormValidationAction):
         pin = parse_pin(str(value or ""))
         identifier = Identifier.decode(str(tracker.get_slot("identifier") or ""))
         if pin is None:
-            dispatcher.utter_message(text="Your PIN is 4 digits. Please type just those 4 digits.")
+            dispatcher.utter_message(
+                text="Your PIN is 4 digits. Please type just those 4 digits.",
+                json_message=EXPECTS_PIN,
+            )
             return {"pin": None}
         if identifier is None:
             return {"pin": None, "identifier": None}

@@ -5,9 +5,11 @@ Every field is documented in README's configuration table; keep the two in step.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -70,6 +72,24 @@ class Settings(BaseSettings):
     web_host: str = Field(default="127.0.0.1", description="Web app bind address.")
     web_port: int = Field(default=8000, description="Web app port.")
     ops_api_token: str = Field(default="", description="Bearer token of the ops API.")
+    demo_mode: bool = Field(
+        default=True,
+        description="Demo: Rasa also serves the REST channel (no auth); localhost may open the "
+        "widget. Set false in production.",
+    )
+    public_base_url: str = Field(
+        default="",
+        description="The web app's public URL (origin of the widget page). "
+        "Empty: http://WEB_HOST:WEB_PORT.",
+    )
+    widget_socket_url: str = Field(
+        default="", description="Where the widget's socket.io connects (Rasa). Empty: RASA_URL."
+    )
+    widget_allowed_origins: str = Field(
+        default="",
+        description="Comma-separated origins allowed to open the widget's socket. Empty: the "
+        "web app's own origin (plus localhost in demo mode).",
+    )
     llm_base_url: str = Field(
         default="", description="OpenAI-compatible API base URL; empty: deterministic wording."
     )
@@ -96,3 +116,44 @@ class Settings(BaseSettings):
     @property
     def action_server_url(self) -> str:
         return f"http://{self.action_server_host}:{self.action_server_port}"
+
+    @property
+    def web_origin(self) -> str:
+        return origin_of(self.public_base_url or f"http://{self.web_host}:{self.web_port}")
+
+    @property
+    def widget_origins(self) -> list[str]:
+        return widget_origins(self.widget_allowed_origins, self.web_origin, self.demo_mode)
+
+    @property
+    def widget_socket(self) -> str:
+        return (self.widget_socket_url or self.rasa_url).rstrip("/")
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?")
+
+
+def origin_of(url: str) -> str:
+    """``https://help.example:443/chat/`` -> ``https://help.example`` (what a browser sends)."""
+    parts = urlsplit(url.strip())
+    scheme, netloc = parts.scheme.lower(), parts.netloc.lower()
+    if scheme not in DEFAULT_PORTS or not HOST.fullmatch(netloc):
+        raise ValueError(f"not an http(s) origin: {url!r}")
+    if parts.port == DEFAULT_PORTS[scheme]:
+        netloc = netloc.rsplit(":", 1)[0]
+    return f"{scheme}://{netloc}"
+
+
+def widget_origins(explicit: str, web_origin: str, demo_mode: bool) -> list[str]:
+    """Who may open the widget's socket: the setting if given, else the web app's own origin;
+    demo mode adds the same port on localhost and 127.0.0.1 (both name this machine)."""
+    if explicit.strip():
+        return [origin_of(item) for item in explicit.split(",") if item.strip()]
+    origins = [web_origin]
+    if demo_mode:
+        port = urlsplit(web_origin).port
+        suffix = f":{port}" if port else ""
+        for host in ("localhost", "127.0.0.1"):
+            origins.append(f"http://{host}{suffix}")
+    return list(dict.fromkeys(origins))

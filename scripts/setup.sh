@@ -58,6 +58,24 @@ make_env() {
   echo "  $name env ready in $(( $(date +%s) - started )) s"
 }
 
+install_widget_packages() {
+  # socket.io-client for the chat widget, served from node_modules (no CDN).
+  local stamp=node_modules/.lock-sha256 want
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ -f node_modules/socket.io-client/dist/socket.io.min.js ] && \
+     [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    echo "  widget packages are up to date"
+    return
+  fi
+  command -v npm >/dev/null 2>&1 || {
+    echo "error: npm (Node.js 20 or newer) is needed to install the chat widget's socket.io-client." >&2
+    exit 1
+  }
+  say "Installing the chat widget's npm package (socket.io-client)"
+  npm ci --omit=dev --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+}
+
 PY310=$(find_python310) || {
   echo "error: Python 3.10 is required (Rasa 3.6 needs Python < 3.11) and none was found." >&2
   echo "Install it (e.g. 'pyenv install 3.10.13' or 'uv python install 3.10'), or set PYTHON310=/path/to/python3.10." >&2
@@ -66,3 +84,4 @@ PY310=$(find_python310) || {
 say "Using Python 3.10 at $PY310"
 make_env bot scripts/bot.lock
 make_env app scripts/app.lock
+install_widget_packages

@@ -24,9 +24,15 @@ def ensure_tokens() -> dict[str, str]:
 
 
 def banner(config: StackConfig, tokens: dict[str, str]) -> str:
+    rest = (
+        f"{config.rasa_url}/webhooks/rest/webhook"
+        if config.demo_mode
+        else "off (DEMO_MODE=false): customers use the widget"
+    )
     return f"""
 Kestrel self-care is running. Ctrl-C stops everything.
-  Rasa (REST channel)  {config.rasa_url}/webhooks/rest/webhook
+  Chat widget (demo)   {config.web_url}/   (open it in a browser)
+  Rasa (REST channel)  {rest}
   Rasa HTTP API token  {tokens["RASA_TOKEN"]}
   Action server        {config.action_url}
   Web app              {config.web_url}/healthz
@@ -52,6 +58,8 @@ def main() -> int:
         rasa_port=int(settings.rasa_url.rsplit(":", 1)[-1]),
         action_port=settings.action_server_port,
         web_port=settings.web_port,
+        demo_mode=settings.demo_mode,
+        widget_origins=tuple(settings.widget_origins),
         env={
             **tokens,
             "DATABASE_URL": settings.database_url,

@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import yaml
+
+from app.settings import widget_origins
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
@@ -34,6 +37,9 @@ class StackConfig:
     model: Path = ROOT / "bot" / "models" / "current.tar.gz"
     env: Mapping[str, str] = field(default_factory=dict)
     log_dir: Path | None = None  # None: inherit the terminal
+    demo_mode: bool = True  # False: Rasa starts without the unauthenticated REST channel
+    widget_origins: tuple[str, ...] = ()  # empty: the web app's own origin (+ localhost in demo)
+    work_dir: Path = ROOT / "var"  # files the stack writes (the production credentials)
 
     @property
     def rasa_url(self) -> str:
@@ -46,6 +52,25 @@ class StackConfig:
     @property
     def web_url(self) -> str:
         return f"http://{self.host}:{self.web_port}"
+
+    def allowed_origins(self) -> str:
+        origins = self.widget_origins or widget_origins("", self.web_url, self.demo_mode)
+        return ",".join(origins)
+
+    def credentials_file(self) -> Path:
+        """bot/credentials.yml in demo mode; outside it, a copy without the REST channel."""
+        source = ROOT / "bot" / "credentials.yml"
+        if self.demo_mode:
+            return source
+        channels = yaml.safe_load(source.read_text()) or {}
+        channels.pop("rest", None)
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        target = self.work_dir / "credentials.production.yml"
+        target.write_text(
+            "# Written by app/cli/stack.py from bot/credentials.yml (DEMO_MODE=false)\n"
+            + yaml.safe_dump(channels, sort_keys=False)
+        )
+        return target
 
 
 def free_ports(count: int) -> list[int]:
@@ -68,6 +93,7 @@ def isolated_config(folder: Path, **env: str) -> StackConfig:
         action_port=actions,
         web_port=web,
         log_dir=folder / "logs",
+        work_dir=folder,
         env={
             "DATABASE_URL": f"sqlite:///{folder / 'backoffice.db'}",
             "RASA_TRACKER_DB": str(folder / "tracker.db"),
@@ -128,7 +154,7 @@ def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str]
                 "--endpoints",
                 "endpoints.yml",
                 "--credentials",
-                "credentials.yml",
+                str(config.credentials_file()),
             ],
             ROOT / "bot",
         ),
@@ -150,6 +176,11 @@ class Stack:
             ACTION_SERVER_PORT=str(self.config.action_port),
             RASA_URL=self.config.rasa_url,
             WEB_PORT=str(self.config.web_port),
+            DEMO_MODE=str(self.config.demo_mode).lower(),
+        )
+        # From this stack's config only: a value in the caller's shell must not widen it.
+        env["WIDGET_ALLOWED_ORIGINS"] = (
+            self.config.env.get("WIDGET_ALLOWED_ORIGINS") or self.config.allowed_origins()
         )
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")

@@ -14,6 +14,7 @@ from app.bootstrap import get_deps, get_engine, get_llm_services, get_settings
 from app.web.errors import install_error_handlers
 from app.web.health import health_report
 from app.web.ops_api import ApiError, build_router, error_response
+from app.web.pages import build_pages
 from app.web.reconciler import Reconciler
 
 
@@ -30,7 +31,7 @@ def create_app() -> FastAPI:
         yield
         reconciler.stop()
 
-    app = FastAPI(title="Kestrel self-care: ops API", version="1", lifespan=lifespan)
+    app = FastAPI(title="Kestrel self-care: web app", version="1", lifespan=lifespan)
     install_error_handlers(app)
 
     @app.exception_handler(ApiError)
@@ -47,4 +48,5 @@ def create_app() -> FastAPI:
         return JSONResponse(status_code=200 if report["ok"] else 503, content=report)
 
     app.include_router(build_router(get_deps, settings.ops_api_token, get_llm_services))
+    app.include_router(build_pages(settings))
     return app

@@ -15,6 +15,7 @@ import pytest
 from app.cli.stack import Stack, StackConfig, isolated_config
 from app.db import make_engine, upgrade_to_head
 from app.seeding import reset_demo
+from tests.e2e.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
 
@@ -26,6 +27,7 @@ class LiveStack:
     tracker_db: Path
     log_dir: Path
     ops_token: str
+    socket_proxy: TcpProxy | None = None  # the widget socket goes through it: tests can cut it
 
     def reset(self) -> None:
         engine = make_engine(self.database_url)
@@ -60,10 +62,12 @@ class LiveStack:
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     root = tmp_path_factory.mktemp("stack")
     config = isolated_config(root)
+    proxy = TcpProxy(config.rasa_port)
+    config.env = {**config.env, "WIDGET_SOCKET_URL": proxy.url}
     database_url = config.env["DATABASE_URL"]
     ops_token = config.env["OPS_API_TOKEN"]
     upgrade_to_head(database_url)
-    stack = LiveStack(config, database_url, root / "tracker.db", root / "logs", ops_token)
+    stack = LiveStack(config, database_url, root / "tracker.db", root / "logs", ops_token, proxy)
     stack.reset()
     with Stack(config) as running:
         try:
@@ -72,6 +76,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
             print(stack.logs()[-5000:])
             raise
         yield stack
+    proxy.close()
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Input channels of ours (configured in bot/credentials.yml)."""

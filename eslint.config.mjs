@@ -1,0 +1,31 @@
+// eslint for the chat widget (app/web/widget), run by `make lint`.
+import js from "@eslint/js";
+import globals from "globals";
+
+export default [
+  js.configs.recommended,
+  {
+    files: ["app/web/widget/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: "script",
+      globals: { ...globals.browser },
+    },
+    rules: {
+      eqeqeq: "error",
+      "no-var": "error",
+      "prefer-const": "error",
+      "no-implicit-globals": "error",
+      "no-restricted-properties": [
+        "error",
+        { property: "innerHTML", message: "Build nodes; never parse message text as HTML." },
+        { property: "outerHTML", message: "Build nodes; never parse message text as HTML." },
+        { property: "insertAdjacentHTML", message: "Build nodes; never parse text as HTML." },
+      ],
+      "no-restricted-syntax": [
+        "error",
+        { selector: "CallExpression[callee.property.name='write']", message: "No document.write." },
+      ],
+    },
+  },
+];

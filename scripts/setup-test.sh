@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# What only the tests need, on top of `make setup` (idempotent; called by `make test`, never by
+# `make run`): Debian's chromium for the browser tests, and the npm dev packages (eslint, axe-core).
+#   scripts/setup-test.sh              both
+#   scripts/setup-test.sh --npm-only   the npm dev packages (what `make lint` needs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+install_chromium() {
+  if command -v chromium >/dev/null 2>&1; then
+    echo "  chromium is installed ($(chromium --version 2>/dev/null | head -1))"
+    return
+  fi
+  if [ -n "${CHROMIUM:-}" ] && [ -x "$CHROMIUM" ]; then
+    echo "  using CHROMIUM=$CHROMIUM"
+    return
+  fi
+  say "Installing Debian's chromium for the browser tests (first run only; about 1 minute)"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  local started; started=$(date +%s)
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends chromium \
+    >/dev/null
+  echo "  chromium ready in $(( $(date +%s) - started )) s: $(chromium --version | head -1)"
+}
+
+install_npm_dev() {
+  local stamp=node_modules/.dev-lock-sha256 want
+  want=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ -d node_modules/eslint ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    echo "  npm dev packages are up to date"
+    return
+  fi
+  say "Installing the npm dev packages (eslint, axe-core)"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$want" > "$stamp"
+  # The runtime stamp of scripts/setup.sh stays valid: the same lock file installed a superset.
+  cp "$stamp" node_modules/.lock-sha256
+}
+
+install_npm_dev
+[ "${1:-}" = "--npm-only" ] || install_chromium
