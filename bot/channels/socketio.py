@@ -64,18 +64,23 @@ class SeenMessages:
         self._ids: OrderedDict[str, asyncio.Event] = OrderedDict()
         self._size = size
 
-    def first_time(self, message_id: str) -> asyncio.Event | None:
+    def first_time(self, session_id: str, message_id: str) -> asyncio.Event | None:
         """An event to set when done, the first time only; None for a repeat. Synchronous, so
         two deliveries cannot both pass in one event loop."""
-        if message_id in self._ids:
+        key = f"{session_id}/{message_id}"
+        if key in self._ids:
             return None
-        done = self._ids[message_id] = asyncio.Event()
+        done = self._ids[key] = asyncio.Event()
         if len(self._ids) > self._size:
             self._ids.popitem(last=False)
         return done
 
-    async def wait_for(self, message_id: str) -> None:
-        done = self._ids.get(message_id)
+    def forget(self, session_id: str, message_id: str) -> None:
+        """A delivery whose turn failed: the widget may send it again and have it handled."""
+        self._ids.pop(f"{session_id}/{message_id}", None)
+
+    async def wait_for(self, session_id: str, message_id: str) -> None:
+        done = self._ids.get(f"{session_id}/{message_id}")
         if done is not None:
             with contextlib.suppress(asyncio.TimeoutError):  # acknowledged anyway: not lost
                 await asyncio.wait_for(done.wait(), DUPLICATE_WAIT_S)
@@ -168,8 +173,10 @@ class KestrelSocketIOInput(SocketIOInput):
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: str, data: Any) -> dict[str, Any]:
             session_id = sessions.get(sid)
-            if session_id is None or not isinstance(data, dict):
+            if session_id is None:
                 return {"ok": False, "error": "no session: send session_request first"}
+            if not isinstance(data, dict):
+                return {"ok": False, "error": "the payload must be an object"}
             if data.get("session_id") != session_id:
                 logger.warning("socket.io: socket %s spoke outside its session", sid)
                 return {"ok": False, "error": "session_id is not this socket's session"}
@@ -178,10 +185,10 @@ class KestrelSocketIOInput(SocketIOInput):
                 return {"ok": False, "error": "message is empty or too long"}
             message_id = data.get("message_id")
             message_id = str(message_id) if is_session_id(message_id) else None
-            done = seen.first_time(message_id) if message_id else asyncio.Event()
+            done = seen.first_time(session_id, message_id) if message_id else asyncio.Event()
             if done is None:
                 logger.info("socket.io: message %s delivered again; not handled twice", message_id)
-                await seen.wait_for(str(message_id))
+                await seen.wait_for(session_id, str(message_id))
                 return {"ok": True, "duplicate": True}
             output = KestrelSocketIOOutput(sio, self.bot_message_evt)
             try:
@@ -190,6 +197,11 @@ class KestrelSocketIOInput(SocketIOInput):
                         text, output, session_id, input_channel=self.name(), message_id=message_id
                     )
                 )
+            except Exception as error:  # e.g. the lock store: Rasa's own apology never ran
+                logger.error("socket.io: turn of %s failed: %s", session_id, error)
+                if message_id:
+                    seen.forget(session_id, message_id)
+                return {"ok": False, "error": "the message could not be handled; send it again"}
             finally:
                 done.set()
             return {"ok": True}

@@ -48,6 +48,7 @@
       caseRef: "Case",
       backToBot: "You're back with the automated assistant.",
       pinSent: "PIN sent (hidden)",
+      notHandled: "Sorry, that message didn't get through. Please send it again.",
       disclosure:
         "You are chatting with Kestrel's automated assistant, not a person. It can explain your " +
         "bill, fix some billing problems and connect you with a person at any time: just ask.",
@@ -72,6 +73,7 @@
       caseRef: "Caso",
       backToBot: "Vuelves a hablar con el asistente automático.",
       pinSent: "PIN enviado (oculto)",
+      notHandled: "Lo sentimos, ese mensaje no llegó. Vuelve a enviarlo, por favor.",
       disclosure:
         "Estás hablando con el asistente automático de Kestrel, no con una persona. Puede " +
         "explicarte tu factura, resolver algunos problemas y pasarte con una persona cuando quieras.",
@@ -393,6 +395,9 @@
           // to the connection that was lost: ask for them.
           this.inflight.delete(item.id);
           if (ack && ack.duplicate) this.replay();
+          if (ack && ack.ok === false) {
+            this.remember({ role: "system", text: this.strings.notHandled, time: new Date().toISOString() });
+          }
           if (this.inflight.size === 0) this.showTyping(false);
         });
       }
