@@ -27,7 +27,7 @@ class LiveStack:
     tracker_db: Path
     log_dir: Path
     ops_token: str
-    socket_proxy: TcpProxy | None = None  # the widget socket goes through it: tests can cut it
+    socket_proxy: TcpProxy | None  # the widget socket goes through it (None: no widget tests)
 
     def reset(self) -> None:
         engine = make_engine(self.database_url)

@@ -213,6 +213,7 @@ def faulty(
         tracker_db=Path(config.env["RASA_TRACKER_DB"]),
         log_dir=root / "logs",
         ops_token=config.env["OPS_API_TOKEN"],
+        socket_proxy=None,
         stack=stack,
         fault_file=fault_file,
         base_env=dict(config.env),

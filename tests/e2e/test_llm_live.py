@@ -48,6 +48,7 @@ def with_llm(model: FakeOpenAi) -> Iterator[LiveStack]:
             root / "tracker.db",
             root / "logs",
             config.env["OPS_API_TOKEN"],
+            socket_proxy=None,
         )
         upgrade_to_head(live.database_url)
         live.reset()

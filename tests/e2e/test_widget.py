@@ -264,23 +264,24 @@ def test_the_whole_journey_works_with_the_keyboard_alone(
     assert focused(chat.page) == "Chat with us", "closing gives the focus back to the launcher"
 
 
-def axe_violations(context: BrowserContext, chat: Chat) -> list[dict]:
+def axe_violations(chat: Chat) -> list[tuple[str, str]]:
+    """Every axe-core violation on the page, widget included (axe enters open shadow roots)."""
     chat.page.add_script_tag(path=str(AXE))
     results = chat.page.evaluate("async () => (await axe.run(document)).violations")
-    return [v for v in results if v["impact"] in ("serious", "critical")]
+    return [(v["id"], v["impact"]) for v in results]
 
 
-def test_axe_finds_no_serious_violation_on_the_open_widget_before_and_during_a_chat(
+def test_axe_finds_no_violation_on_the_open_widget_before_and_during_a_chat(
     fresh: LiveStack, browser: Browser
 ) -> None:
     context = browser.new_context(bypass_csp=True)  # axe is injected as a script of the test's
     try:
         chat = Chat.open_page(context, fresh)
         chat.open()
-        assert axe_violations(context, chat) == []
+        assert axe_violations(chat) == []  # of any impact, serious and critical included
         verify_as_ana(chat)
         chat.say("waive my late fee")
-        assert axe_violations(context, chat) == []
+        assert axe_violations(chat) == []
     finally:
         context.close()
 

@@ -31,6 +31,7 @@
     en: {
       open: "Chat with us",
       close: "Close chat",
+      closeShort: "Close",
       startOver: "Start over",
       input: "Your message",
       pinInput: "Your PIN (hidden as you type)",
@@ -56,6 +57,7 @@
     es: {
       open: "Chatea con nosotros",
       close: "Cerrar el chat",
+      closeShort: "Cerrar",
       startOver: "Empezar de nuevo",
       input: "Tu mensaje",
       pinInput: "Tu PIN (oculto al escribir)",
@@ -205,14 +207,16 @@
 
       this.statusLine = element("p", { className: "status", role: "status" }, s.connecting);
       this.handoffLine = element("p", { className: "handoff", role: "status", hidden: true });
+      // Visible words that the accessible name contains (WCAG 2.5.3), not a bare "✕".
       this.closeButton = element("button", {
-        className: "icon", type: "button", "aria-label": s.close,
-      }, "✕");
+        className: "text", type: "button", "aria-label": s.close,
+      }, s.closeShort);
       this.closeButton.addEventListener("click", () => this.close());
       this.startOverButton = element("button", { className: "text", type: "button" }, s.startOver);
       this.startOverButton.addEventListener("click", () => this.startOver());
       const heading = element("h2", { id: "kc-title" }, title);
-      const header = element("header", {},
+      // Not a <header>: inside the page's own landmarks it would be a second banner.
+      const header = element("div", { className: "header" },
         element("div", { className: "titles" }, heading, this.statusLine),
         this.startOverButton, this.closeButton);
 
