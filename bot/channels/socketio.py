@@ -12,8 +12,9 @@ wrong for a public widget:
   Rasa drops message metadata and wraps custom data as ``{"data": ...}``;
 - exactly once: a message carries the widget's ``message_id``; one already handled in this
   process is acknowledged again (once its first delivery's turn is over) and not handled twice
-  (the widget resends what a dropped connection left unacknowledged). The acknowledgement comes
-  when the bot's turn is done;
+  (the widget resends what a dropped connection left unacknowledged, marked ``resent``; for those
+  the tracker is asked too, so a repeat is caught after a restart of Rasa as well). The
+  acknowledgement comes when the bot's turn is done;
 - nothing missed: replies sent while a widget was away (a dropped connection, a person writing
   from the console) are in the tracker; ``replay`` with the timestamp of the last reply the widget
   has sends it everything newer, from the tracker store.
@@ -32,7 +33,7 @@ from typing import Any
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOInput, SocketIOOutput
-from rasa.shared.core.events import BotUttered
+from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -93,12 +94,26 @@ class AppHoldingBlueprint(SocketBlueprint):
         self.ctx.app = app  # Sanic blueprints take new attributes only on ``ctx``
         super().register(app, options)
 
-    async def bot_messages_after(self, session_id: str, since: float) -> list[dict[str, Any]]:
+    async def _tracker(self, session_id: str) -> Any:
+        """The conversation across all its sessions (a resend or a missed reply may be older
+        than the latest session start)."""
         app = getattr(self.ctx, "app", None)
         agent = getattr(app.ctx, "agent", None) if app else None
-        if agent is None:
-            return []
-        tracker = await agent.tracker_store.retrieve(session_id)
+        return await agent.tracker_store.retrieve_full_tracker(session_id) if agent else None
+
+    async def has_user_message(self, session_id: str, message_id: str) -> bool:
+        try:
+            tracker = await self._tracker(session_id)
+        except Exception as error:  # the turn itself will meet the same store and apologise
+            logger.error("socket.io: tracker of %s unreadable: %s", session_id, error)
+            return False
+        return tracker is not None and any(
+            isinstance(event, UserUttered) and event.message_id == message_id
+            for event in tracker.events
+        )
+
+    async def bot_messages_after(self, session_id: str, since: float) -> list[dict[str, Any]]:
+        tracker = await self._tracker(session_id)
         if tracker is None:
             return []
         return [
@@ -189,6 +204,14 @@ class KestrelSocketIOInput(SocketIOInput):
             if done is None:
                 logger.info("socket.io: message %s delivered again; not handled twice", message_id)
                 await seen.wait_for(session_id, str(message_id))
+                return {"ok": True, "duplicate": True}
+            if (
+                message_id
+                and data.get("resent") is True
+                and await blueprint.has_user_message(session_id, str(message_id))
+            ):
+                done.set()
+                logger.info("socket.io: message %s is already in the tracker", message_id)
                 return {"ok": True, "duplicate": True}
             output = KestrelSocketIOOutput(sio, self.bot_message_evt)
             try:

@@ -561,3 +561,49 @@ def test_a_replay_needs_a_session_and_a_numeric_since(connect: Connect) -> None:
         "replay", {"session_id": client.session_id, "since": "yesterday"}, timeout=10
     )
     assert bad["ok"] is False
+
+
+def record_user_message(live: LiveStack, session_id: str, text: str, message_id: str) -> None:
+    """A user message in the tracker that this Rasa process never saw on a socket (as after a
+    restart of Rasa)."""
+    response = httpx.post(
+        f"{live.config.rasa_url}/conversations/{session_id}/tracker/events",
+        params={"token": live.config.env["RASA_TOKEN"]},
+        json={
+            "event": "user",
+            "text": text,
+            "message_id": message_id,
+            "parse_data": {"intent": {"name": "ask_balance", "confidence": 1.0}, "entities": []},
+        },
+        timeout=10,
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_resent_message_already_in_the_tracker_is_not_handled_again(
+    live: LiveStack, widget: WidgetClient
+) -> None:
+    message_id = str(uuid.uuid4())
+    record_user_message(live, widget.session_id, "what's my balance", message_id)
+    payload = {"message": "what's my balance", "session_id": widget.session_id}
+
+    ack = widget.send({**payload, "message_id": message_id, "resent": True})
+
+    assert ack == {"ok": True, "duplicate": True}, ack
+    assert widget.drain() == []
+    assert [e["text"] for e in user_events(live, widget.session_id)] == ["what's my balance"]
+
+
+def test_a_resent_message_the_bot_never_got_is_handled(
+    live: LiveStack, widget: WidgetClient
+) -> None:
+    ack = widget.send(
+        {
+            "message": "hello",
+            "session_id": widget.session_id,
+            "message_id": str(uuid.uuid4()),
+            "resent": True,
+        }
+    )
+    assert ack == {"ok": True}, ack
+    assert "automated assistant" in texts(widget.drain())

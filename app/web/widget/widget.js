@@ -310,7 +310,9 @@
     lostConnection() {
       this.confirmed = false;
       this.setStatus("offline");
-      // Unacknowledged messages go back to the front of the queue; the server drops a repeat.
+      // Unacknowledged messages go back to the front of the queue, marked as resent: the
+      // server drops a repeat (and looks in the conversation's history for these).
+      for (const item of this.inflight.values()) item.resent = true;
       this.outbox.unshift(...this.inflight.values());
       this.inflight.clear();
       for (const item of this.outbox) item.node.classList.add("queued");
@@ -394,6 +396,7 @@
         this.showTyping(true);
         this.socket.emit("user_uttered", {
           message: item.text, session_id: this.state.sessionId, message_id: item.id,
+          resent: Boolean(item.resent),
         }, (ack) => {
           // The acknowledgement comes when the bot's turn is over. For a repeat, the replies went
           // to the connection that was lost: ask for them.
