@@ -170,7 +170,7 @@
       this.socketUrl = this.getAttribute("socket-url") || location.origin;
       this.memory = new Memory(this.socketUrl);
       this.state = this.memory.load();
-      this.outbox = []; // {id, text, entry}: in memory only, so a PIN never reaches storage
+      this.outbox = []; // {id, text, node, resent?}: memory only, so a PIN never reaches storage
       this.inflight = new Map();
       this.expectsPin = false;
       this.confirmed = false;
