@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,18 +21,9 @@ from actions.verification import ActionAfterVerification, ValidateVerifyForm
 from app.bootstrap import use_deps
 from domain.errors import ExternalSystemError, StorageUnavailable
 from domain.usecases.deps import Deps
-from tests.unit.fakes import demo_deps
 
 ROOT = Path(__file__).resolve().parents[2]
 DOMAIN: dict[str, Any] = {"forms": {"verify_form": {"required_slots": ["identifier", "pin"]}}}
-
-
-@pytest.fixture
-def deps() -> Iterator[Deps]:
-    deps = demo_deps()
-    use_deps(deps)
-    yield deps
-    use_deps(None)
 
 
 def tracker(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,20 +27,11 @@ from actions.verification import ValidateVerifyForm
 from app.bootstrap import use_deps
 from bot.channels.contract import reply_of
 from domain.usecases.deps import Deps
-from tests.unit.fakes import demo_deps
 from tests.unit.test_actions import DOMAIN, BrokenBss, tracker
 
 ROOT = Path(__file__).resolve().parents[2]
 YES = {"title": "Yes", "payload": "/affirm"}
 NO = {"title": "No", "payload": "/deny"}
-
-
-@pytest.fixture
-def deps() -> Iterator[Deps]:
-    deps = demo_deps()
-    use_deps(deps)
-    yield deps
-    use_deps(None)
 
 
 def said(text: str, **extra: Any) -> dict[str, Any]:
