@@ -8,14 +8,13 @@ export default [
     files: ["app/web/widget/**/*.js"],
     languageOptions: {
       ecmaVersion: 2022,
-      sourceType: "script",
+      sourceType: "module",
       globals: { ...globals.browser },
     },
     rules: {
       eqeqeq: "error",
       "no-var": "error",
       "prefer-const": "error",
-      "no-implicit-globals": "error",
       "no-restricted-properties": [
         "error",
         { property: "innerHTML", message: "Build nodes; never parse message text as HTML." },

@@ -4,6 +4,7 @@ repository (no CDN, no third-party request of any kind)."""
 from __future__ import annotations
 
 import html
+from functools import partial
 from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
@@ -14,12 +15,15 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from app.settings import ROOT, Settings, origin_of
 
 WIDGET_DIR = Path(__file__).resolve().parent / "widget"
-SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
+SOCKET_IO_CLIENT = ROOT / "node_modules" / "socket.io-client" / "dist" / "socket.io.esm.min.js"
+JAVASCRIPT = "text/javascript"
 
 ASSET_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Cache-Control": "no-cache",  # revalidated (ETag) so a new release reaches browsers at once
-    "Cross-Origin-Resource-Policy": "cross-origin",  # operators embed the widget on their site
+    # Operators embed the widget on their site: its ES modules load cross-origin (CORS).
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Access-Control-Allow-Origin": "*",
 }
 
 
@@ -50,6 +54,29 @@ def demo_page(socket_url: str) -> str:
     return template.substitute(socket_url=html.escape(socket_url, quote=True))
 
 
+def _assets() -> dict[str, tuple[Path, str]]:
+    """URL path -> (file, media type): the widget, its ES-module parts, the demo page's files."""
+    assets = {
+        "/widget.js": (WIDGET_DIR / "widget.js", JAVASCRIPT),
+        "/widget.css": (WIDGET_DIR / "widget.css", "text/css"),
+        "/demo.css": (WIDGET_DIR / "demo.css", "text/css"),
+        "/favicon.svg": (WIDGET_DIR / "favicon.svg", "image/svg+xml"),
+        "/vendor/socket.io.esm.min.js": (SOCKET_IO_CLIENT, JAVASCRIPT),
+    }
+    for part in sorted((WIDGET_DIR / "widget").glob("*.js")):
+        assets[f"/widget/{part.name}"] = (part, JAVASCRIPT)
+    return assets
+
+
+def _asset(path: Path, media_type: str) -> Response:
+    if not path.is_file():
+        return JSONResponse(
+            status_code=503,
+            content={"error": f"{path.name} is missing: run `make setup` (npm packages)"},
+        )
+    return FileResponse(path, media_type=media_type, headers=ASSET_HEADERS)
+
+
 def build_pages(settings: Settings) -> APIRouter:
     router = APIRouter(include_in_schema=False)
     socket_url = settings.widget_socket
@@ -60,36 +87,10 @@ def build_pages(settings: Settings) -> APIRouter:
         "X-Content-Type-Options": "nosniff",
     }
 
-    def asset(path: Path, media_type: str) -> Response:
-        if not path.is_file():
-            return JSONResponse(
-                status_code=503,
-                content={"error": f"{path.name} is missing: run `make setup` (npm packages)"},
-            )
-        return FileResponse(path, media_type=media_type, headers=ASSET_HEADERS)
-
     @router.get("/")
     def help_page() -> HTMLResponse:
         return HTMLResponse(page, headers=page_headers)
 
-    @router.get("/widget.js")
-    def widget_script() -> Response:
-        return asset(WIDGET_DIR / "widget.js", "text/javascript")
-
-    @router.get("/widget.css")
-    def widget_styles() -> Response:
-        return asset(WIDGET_DIR / "widget.css", "text/css")
-
-    @router.get("/demo.css")
-    def demo_styles() -> Response:
-        return asset(WIDGET_DIR / "demo.css", "text/css")
-
-    @router.get("/favicon.svg")
-    def favicon() -> Response:
-        return asset(WIDGET_DIR / "favicon.svg", "image/svg+xml")
-
-    @router.get("/vendor/socket.io.min.js")
-    def socket_io_client() -> Response:
-        return asset(SOCKET_IO_CLIENT, "text/javascript")
-
+    for url, (path, media_type) in _assets().items():
+        router.add_api_route(url, partial(_asset, path, media_type), methods=["GET"])
     return router

@@ -74,7 +74,9 @@ def test_a_plain_http_socket_is_allowed_over_ws() -> None:
         ("/widget.js", "text/javascript"),
         ("/widget.css", "text/css"),
         ("/favicon.svg", "image/svg+xml"),
-        ("/vendor/socket.io.min.js", "text/javascript"),
+        ("/widget/connection.js", "text/javascript"),
+        ("/widget/message.js", "text/javascript"),
+        ("/vendor/socket.io.esm.min.js", "text/javascript"),
     ],
 )
 def test_the_widgets_files_are_served_with_their_type_and_nosniff(
@@ -84,19 +86,25 @@ def test_the_widgets_files_are_served_with_their_type_and_nosniff(
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].split(";")[0] == media_type
     assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["access-control-allow-origin"] == "*"  # modules load cross-origin
     assert response.content
 
 
+def test_only_the_widgets_own_parts_are_served_under_widget() -> None:
+    assert client_for().get("/widget/../pages.py").status_code == 404
+    assert client_for().get("/widget/nothing.js").status_code == 404
+
+
 def test_the_served_socket_io_client_is_the_installed_one() -> None:
-    response = client_for().get("/vendor/socket.io.min.js")
+    response = client_for().get("/vendor/socket.io.esm.min.js")
     assert response.content == pages.SOCKET_IO_CLIENT.read_bytes()
 
 
 def test_a_missing_socket_io_client_answers_503_telling_to_run_make_setup(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setattr(pages, "SOCKET_IO_CLIENT", tmp_path / "socket.io.min.js")
-    response = client_for().get("/vendor/socket.io.min.js")
+    monkeypatch.setattr(pages, "SOCKET_IO_CLIENT", tmp_path / "socket.io.esm.min.js")
+    response = client_for().get("/vendor/socket.io.esm.min.js")
     assert response.status_code == 503
     assert response.headers["content-type"].startswith("application/json")
     assert "make setup" in response.json()["error"]
