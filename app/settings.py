@@ -90,6 +90,41 @@ class Settings(BaseSettings):
         description="Comma-separated origins allowed to open the widget's socket. Empty: the "
         "web app's own origin (plus localhost in demo mode).",
     )
+    voice_gateway_secret: str = Field(
+        default="",
+        description="Shared by the voice gateway and Rasa's voice channel. Empty: generated "
+        "for each run by the stack.",
+    )
+    twilio_auth_token: str = Field(
+        default="",
+        description="Auth token of the Twilio account; every /twilio/* request must carry its "
+        "signature. Empty: generated and printed by `make run` in demo mode; otherwise /twilio/* "
+        "answers 503.",
+    )
+    twilio_handoff_number: str = Field(
+        default="",
+        description="Where a caller who needs a person is transferred (<Dial>). Empty: "
+        "+15550107100 in demo mode, none otherwise.",
+    )
+    twilio_handoff_queue: str = Field(
+        default="",
+        description="A TaskRouter/queue name: transfer with <Enqueue> instead of <Dial>.",
+    )
+    twilio_language: str = Field(
+        default="en-US", description="Language of speech recognition and of <Say>."
+    )
+    twilio_voice: str = Field(
+        default="Polly.Joanna-Neural",
+        description="Text-to-speech voice of <Say> (a Twilio or Amazon Polly voice). Empty: "
+        "Twilio's default.",
+    )
+    voice_turn_timeout_s: float = Field(
+        default=10.0,
+        gt=0,
+        le=14,
+        description="How long the voice gateway waits for the bot before apologising and "
+        "transferring (Twilio gives up after 15 s).",
+    )
     llm_base_url: str = Field(
         default="", description="OpenAI-compatible API base URL; empty: deterministic wording."
     )
@@ -126,11 +161,16 @@ class Settings(BaseSettings):
         return widget_origins(self.widget_allowed_origins, self.web_origin, self.demo_mode)
 
     @property
+    def voice_handoff_number(self) -> str:
+        return self.twilio_handoff_number or (DEMO_HANDOFF_NUMBER if self.demo_mode else "")
+
+    @property
     def widget_socket(self) -> str:
         return (self.widget_socket_url or self.rasa_url).rstrip("/")
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+DEMO_HANDOFF_NUMBER = "+15550107100"  # the demo operator's care line (docs/DEMO_OPERATOR.md)
 HOST = re.compile(r"(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:\d{1,5})?")
 
 

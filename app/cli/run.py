@@ -17,17 +17,27 @@ from app.cli.stack import ROOT, Stack, StackConfig
 def ensure_tokens() -> dict[str, str]:
     """Tokens from the environment or .env; generated for this run when unset."""
     settings = get_settings()
-    return {
+    tokens = {
         "RASA_TOKEN": settings.rasa_token or secrets.token_urlsafe(24),
         "OPS_API_TOKEN": settings.ops_api_token or secrets.token_urlsafe(24),
     }
+    # Outside demo mode the voice line stays shut (503) until the real Twilio token is set.
+    if settings.twilio_auth_token or settings.demo_mode:
+        tokens["TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token or secrets.token_hex(16)
+    return tokens
 
 
-def banner(config: StackConfig, tokens: dict[str, str]) -> str:
+def banner(config: StackConfig, tokens: dict[str, str], public_url: str = "") -> str:
     rest = (
         f"{config.rasa_url}/webhooks/rest/webhook"
         if config.demo_mode
         else "off (DEMO_MODE=false): customers use the widget"
+    )
+    twilio_token = tokens.get("TWILIO_AUTH_TOKEN")
+    voice = (
+        f"{public_url or config.web_url}/twilio/voice  (TWILIO_AUTH_TOKEN {twilio_token})"
+        if twilio_token
+        else "off until TWILIO_AUTH_TOKEN is set (answers 503)"
     )
     return f"""
 Kestrel self-care is running. Ctrl-C stops everything.
@@ -37,6 +47,7 @@ Kestrel self-care is running. Ctrl-C stops everything.
   Action server        {config.action_url}
   Web app              {config.web_url}/healthz
   Ops API token        {tokens["OPS_API_TOKEN"]}
+  Voice webhook        {voice}
 
 Try it:
   curl -s {config.rasa_url}/webhooks/rest/webhook -d '{{"sender":"me","message":"hi"}}'
@@ -75,7 +86,7 @@ def main() -> int:
     try:
         stack.wait_ready(progress=True)
         print(f"  ready in {time.monotonic() - started:.0f} s")
-        print(banner(config, tokens), flush=True)
+        print(banner(config, tokens, settings.public_base_url.rstrip("/")), flush=True)
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(0.5)
         dead = [name for name, p in stack.processes.items() if p.poll() is not None]

@@ -99,6 +99,8 @@ def isolated_config(folder: Path, **env: str) -> StackConfig:
             "RASA_TRACKER_DB": str(folder / "tracker.db"),
             "RASA_TOKEN": secrets.token_urlsafe(16),
             "OPS_API_TOKEN": secrets.token_urlsafe(16),
+            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
+            "VOICE_GATEWAY_SECRET": secrets.token_urlsafe(16),
             **env,
         },
     )
@@ -166,6 +168,12 @@ class Stack:
         self.config = config
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
+        # The web app's voice gateway and Rasa's voice channel share it; one per stack if unset.
+        self.voice_secret = (
+            config.env.get("VOICE_GATEWAY_SECRET")
+            or os.environ.get("VOICE_GATEWAY_SECRET")
+            or secrets.token_urlsafe(24)
+        )
 
     def environment(self) -> dict[str, str]:
         env = {**os.environ, **self.config.env}
@@ -177,6 +185,7 @@ class Stack:
             RASA_URL=self.config.rasa_url,
             WEB_PORT=str(self.config.web_port),
             DEMO_MODE=str(self.config.demo_mode).lower(),
+            VOICE_GATEWAY_SECRET=self.voice_secret,
         )
         # From this stack's config only: a value in the caller's shell must not widen it.
         env["WIDGET_ALLOWED_ORIGINS"] = (

@@ -18,11 +18,13 @@ LOAD = """
 import json, os, sys
 from rasa.core.run import create_http_input_channels
 results = []
+os.environ["VOICE_GATEWAY_SECRET"] = "a-shared-secret"
 for credentials, origins in json.loads(sys.argv[1]):
     os.environ["WIDGET_ALLOWED_ORIGINS"] = origins
     try:
         channels = create_http_input_channels(None, credentials)
-        results.append([[c.name(), getattr(c, "allowed_origins", None)] for c in channels])
+        setting = lambda c: getattr(c, "allowed_origins", getattr(c, "secret", None))
+        results.append([[c.name(), setting(c)] for c in channels])
     except BaseException as error:  # SystemExit included: what Rasa's start-up would meet
         results.append(str(error))
 print(json.dumps(results))
@@ -53,13 +55,22 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
     return list(json.loads(result.stdout.strip().splitlines()[-1]))
 
 
-def test_demo_mode_gives_rasa_the_rest_channel_and_the_widgets_socket(built: list[Any]) -> None:
-    assert built[0] == [["rest", None], ["socketio", ["http://127.0.0.1:8000"]]]
+def test_demo_mode_gives_rasa_the_rest_channel_the_widgets_socket_and_the_voice_line(
+    built: list[Any],
+) -> None:
+    assert built[0] == [
+        ["rest", None],
+        ["socketio", ["http://127.0.0.1:8000"]],
+        ["voice", "a-shared-secret"],
+    ]
 
 
-def test_outside_demo_mode_rasa_has_only_the_widgets_socket(built: list[Any]) -> None:
+def test_outside_demo_mode_rasa_has_only_the_widgets_socket_and_the_voice_line(
+    built: list[Any],
+) -> None:
     assert built[1] == [
-        ["socketio", ["https://help.kestrel.example", "https://www.kestrel.example"]]
+        ["socketio", ["https://help.kestrel.example", "https://www.kestrel.example"]],
+        ["voice", "a-shared-secret"],
     ]
 
 

@@ -11,6 +11,7 @@ from app.cli.stack import ROOT, Stack, StackConfig
 from app.settings import Settings, origin_of, widget_origins
 
 SOCKET_CHANNEL = "bot.channels.socketio.KestrelSocketIOInput"
+VOICE_CHANNEL = "bot.channels.voice.VoiceInput"
 LEAKY = (
     "WIDGET_ALLOWED_ORIGINS",
     "WIDGET_SOCKET_URL",
@@ -112,7 +113,7 @@ def test_in_demo_mode_rasa_starts_with_the_repositorys_credentials() -> None:
     assert "rest" in channels and SOCKET_CHANNEL in channels
 
 
-def test_outside_demo_mode_the_credentials_have_the_widget_but_no_rest_channel(
+def test_outside_demo_mode_the_credentials_have_the_widget_and_voice_line_but_no_rest_channel(
     tmp_path: Path,
 ) -> None:
     path = StackConfig(demo_mode=False, work_dir=tmp_path).credentials_file()
@@ -120,9 +121,10 @@ def test_outside_demo_mode_the_credentials_have_the_widget_but_no_rest_channel(
     text = path.read_text()
     channels = yaml.safe_load(text)
     assert "rest" not in channels
-    assert set(channels) == {SOCKET_CHANNEL}
+    assert set(channels) == {SOCKET_CHANNEL, VOICE_CHANNEL}
     # Rasa substitutes environment variables only in unquoted values.
     assert "allowed_origins: ${WIDGET_ALLOWED_ORIGINS}\n" in text
+    assert "secret: ${VOICE_GATEWAY_SECRET}\n" in text
 
 
 def test_the_stacks_allowed_origins_follow_its_web_port_and_demo_flag() -> None:
