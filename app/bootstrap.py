@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -25,6 +26,9 @@ from domain.llm import LlmConfig, LlmPrices
 from domain.ports import BillingSystem, Llm
 from domain.usecases.deps import Deps
 from domain.usecases.llm_wording import ExplanationCache, LlmServices, prepare_bill_explanation
+
+if TYPE_CHECKING:
+    from app.web.voice.gateway import VoiceGateway
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +103,22 @@ def use_deps(deps: Deps | None) -> None:
     global _deps
     with _lock:
         _deps = deps
+
+
+def build_voice_gateway(settings: Settings) -> VoiceGateway:
+    """The phone line's gateway: its turn store in the back-office database, the bot over HTTP."""
+    from app.backoffice.voice_turns import SqlVoiceTurns
+    from app.web.voice.bot_client import RasaVoiceBot
+    from app.web.voice.gateway import VoiceGateway
+
+    turns = SqlVoiceTurns(get_engine(settings.database_url, settings.db_busy_timeout_s))
+    bot = RasaVoiceBot(
+        settings.rasa_url,
+        settings.voice_gateway_secret,
+        settings.rasa_token,
+        settings.voice_turn_timeout_s,
+    )
+    return VoiceGateway(settings, lambda: turns, lambda: bot, SystemClock().now)
 
 
 def build_llm_services(settings: Settings) -> LlmServices:

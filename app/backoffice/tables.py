@@ -171,3 +171,26 @@ class LlmCallRow(BackOfficeBase):
     reasons: Mapped[list[str]] = mapped_column(JSON)
     fallback: Mapped[bool] = mapped_column(Boolean)
     fallback_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class VoiceTurnRow(BackOfficeBase):
+    """One turn of a phone call and the TwiML that answered it (a repeat gets the same)."""
+
+    __tablename__ = "voice_turns"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    turn: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claimed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    twiml: Mapped[str | None] = mapped_column(Text)
+    prompt: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class VoiceCallEndRow(BackOfficeBase):
+    """A call Twilio reported over (hung up, busy, failed): its conversation is closed."""
+
+    __tablename__ = "voice_call_ends"
+
+    call_sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -10,12 +10,13 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from app.bootstrap import get_deps, get_engine, get_llm_services, get_settings
+from app.bootstrap import build_voice_gateway, get_deps, get_engine, get_llm_services, get_settings
 from app.web.errors import install_error_handlers
 from app.web.health import health_report
 from app.web.ops_api import ApiError, build_router, error_response
 from app.web.pages import build_pages
 from app.web.reconciler import Reconciler
+from app.web.voice.gateway import build_voice_router
 
 
 def create_app() -> FastAPI:
@@ -49,4 +50,5 @@ def create_app() -> FastAPI:
 
     app.include_router(build_router(get_deps, settings.ops_api_token, get_llm_services))
     app.include_router(build_pages(settings))
+    app.include_router(build_voice_router(build_voice_gateway(settings)))
     return app

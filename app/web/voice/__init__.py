@@ -1,0 +1,1 @@
+"""The Twilio voice line: webhooks in, TwiML out (see gateway.py)."""
