@@ -6,14 +6,20 @@ import asyncio
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import LOCKED_HANDOFF, LOCKED_TEXT, call, verified_account
+from actions.common import (
+    LOCKED_HANDOFF,
+    LOCKED_TEXT,
+    VERIFY_FORM,
+    call,
+    channel_of,
+    verified_account,
+)
 from actions.guard import Guarded
-from actions.pending import Pending
+from actions.pending import Pending, wait_for_handoff
 from actions.registry import HANDLERS, PENDING_SEPARATOR
-from actions.reply_metadata import EXPECTS_PIN
 from actions.writeup import wording_channel
 from app.bootstrap import prefetch_bill_explanation
 from domain.identity import Identifier, parse_identifier, parse_pin
@@ -21,6 +27,8 @@ from domain.usecases.verification import conversation_locked, verify_identity
 
 NOT_VERIFIED = "I couldn't verify those details."
 LOCKED_OFFER = Pending(handoff_reason=LOCKED_HANDOFF).encode()
+# pending_request of a phone call's greeting: verify first, then "How can I help you today?"
+CALLER_FIRST = "caller_first"
 
 
 class ValidateVerifyForm(Guarded, FormValidationAction):
@@ -58,10 +66,7 @@ class ValidateVerifyForm(Guarded, FormValidationAction):
         pin = parse_pin(str(value or ""))
         identifier = Identifier.decode(str(tracker.get_slot("identifier") or ""))
         if pin is None:
-            dispatcher.utter_message(
-                text="Your PIN is 4 digits. Please type just those 4 digits.",
-                json_message=EXPECTS_PIN,
-            )
+            dispatcher.utter_message(response="utter_pin_is_four_digits")
             return {"pin": None}
         if identifier is None:
             return {"pin": None, "identifier": None}
@@ -110,3 +115,22 @@ class ActionAfterVerification(Guarded, Action):
         for handler in handlers:
             events += await handler(dispatcher, tracker, account_id)
         return events
+
+
+class ActionGreet(Guarded, Action):
+    """The greeting. On the phone it goes on to ask who is calling, as callers expect: the
+    verify form runs at once, and the customer says what they need once verified."""
+
+    def name(self) -> str:
+        return "action_greet"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_greet")
+        if channel_of(tracker) != "voice" or verified_account(tracker):
+            return []
+        if tracker.get_slot("verification_locked"):
+            dispatcher.utter_message(text=LOCKED_TEXT)
+            return [wait_for_handoff(LOCKED_HANDOFF)]
+        return [SlotSet("pending_request", CALLER_FIRST), FollowupAction(VERIFY_FORM)]

@@ -133,8 +133,11 @@ async def test_the_pin_re_ask_is_marked_as_expecting_a_pin(deps: Deps) -> None:
     )
     assert result == {"pin": None}
     [message] = dispatcher.messages
-    assert message["text"].startswith("Your PIN is 4 digits")
-    assert message["custom"] == {"kestrel": {"expects": "pin"}}
+    assert message["response"] == "utter_pin_is_four_digits"
+    domain = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())
+    variations = domain["responses"]["utter_pin_is_four_digits"]
+    assert {v.get("channel") for v in variations} == {None, "voice"}
+    assert all(v["custom"] == EXPECTS_PIN for v in variations)
 
 
 async def test_a_handoff_is_marked_with_the_case_reference_given_in_the_text(deps: Deps) -> None:
@@ -160,5 +163,6 @@ async def test_the_extension_length_question_offers_the_usual_answers(deps: Deps
 
 def test_the_domains_pin_prompt_carries_the_same_mark_as_the_actions() -> None:
     domain = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())
-    [prompt] = domain["responses"]["utter_ask_pin"]
-    assert prompt["custom"] == {"kestrel": {"expects": "pin"}} == EXPECTS_PIN
+    chat, voice = domain["responses"]["utter_ask_pin"]
+    assert voice["channel"] == "voice"
+    assert chat["custom"] == voice["custom"] == {"kestrel": {"expects": "pin"}} == EXPECTS_PIN
