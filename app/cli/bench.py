@@ -1,9 +1,15 @@
-"""`make bench`: latency and throughput of verified conversations over the REST channel.
+"""`make bench`: latency and throughput of verified conversations, over the REST channel and
+the phone line.
 
 Each conversation verifies, asks why the bill went up, asks for the late fee to be waived and says
 yes, on an account the benchmark generates for itself (a copy of Ana's bills), so every one takes
 the full apply path. Uses a running stack if one answers on the configured ports; otherwise starts
 its own on free ports with a throwaway database. The last line printed is one JSON object.
+
+The phone line is measured by the voice gateway's own server time per turn (its
+``Server-Timing`` header), for calls signed as Twilio signs them: once without a model, and once
+on a second stack whose model is a loopback OpenAI-compatible server answering after
+``MODEL_LATENCY_S`` (the explanation turn is then an LLM turn, within LLM_BUDGET_VOICE_S).
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ import statistics
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -34,6 +41,13 @@ from billing_adapters.demo_operator import DemoOperator, demo_operator
 from billing_adapters.sql.load import insert_demo
 
 CONVERSATIONS = {1: 8, 10: 40}
+CALLS = 8
+MODEL_LATENCY_S = 0.3
+# What the loopback model says about a copy of Ana's bill: every figure is in her facts.
+GROUNDED_EXPLANATION = (
+    "Your bill went up by $42.25: you used international roaming in Canada ($32.00) and a late "
+    "fee of $5.00 was added."
+)
 TEMPLATE_ACCOUNT = "100001"  # Ana: a late fee on the current bill and no waiver in the window
 
 
@@ -131,9 +145,88 @@ def conversation(rasa_url: str, account_id: str) -> tuple[list[float], bool]:
     return latencies, last.startswith("Done.")
 
 
+def voice_call(web_url: str, auth_token: str, account_id: str) -> tuple[list[float], bool]:
+    """One call, signed as Twilio signs it; the gateway's server time of each turn (ms)."""
+    from tests.e2e.twilio_caller import TwilioCaller  # Twilio's side of a call (a simulator)
+
+    call = TwilioCaller(web_url, auth_token)
+    turns: list[Callable[[], object]] = [
+        call.ring,
+        lambda: call.press(f"{account_id}#"),
+        lambda: call.press("4321#"),
+        lambda: call.say("why is my bill higher"),
+        lambda: call.say("waive the late fee"),
+        lambda: call.say("yes"),
+    ]
+    timings: list[float] = []
+    for turn in turns:
+        turn()
+        timings.append(call.server_ms[-1])
+    call.hang_up()
+    done = call.last is not None and call.last.spoken.startswith("Done")
+    return timings, done
+
+
+def voice_report(web_url: str, auth_token: str, accounts: list[str], label: str) -> dict[str, Any]:
+    """p50/p95 of the non-LLM turns and of the explanation turn."""
+    explained, other, applied = [], [], 0
+    for account_id in accounts:
+        timings, done = voice_call(web_url, auth_token, account_id)
+        explained.append(timings[3])
+        other.extend(timings[:3] + timings[4:])
+        applied += done
+    print(
+        f"  voice, {label}: {len(accounts)} calls, {applied} waivers applied; explanation turn "
+        f"p95 {percentile(explained, 0.95):.0f} ms, other turns p95 "
+        f"{percentile(other, 0.95):.0f} ms",
+        flush=True,
+    )
+    return {
+        **percentiles(other, "turns_", 50, 95),
+        **percentiles(explained, "explanation_", 50, 95),
+    }
+
+
+def voice_with_model() -> dict[str, Any]:
+    """The phone line on a stack of its own whose model is a loopback server (fixed latency)."""
+    from tests.integration.fake_openai import FakeOpenAi, Scripted  # an LLM provider stand-in
+
+    model = FakeOpenAi()
+    model.script = lambda _body: Scripted(content=GROUNDED_EXPLANATION, stall_s=MODEL_LATENCY_S)
+    model.start()
+    try:
+        with tempfile.TemporaryDirectory(prefix="kestrel-bench-llm-") as folder:
+            print("Starting a stack with a loopback model for the LLM voice turns...", flush=True)
+            config = isolated_config(
+                Path(folder), LLM_BASE_URL=model.base_url, LLM_API_KEY="bench", LLM_MODEL="bench"
+            )
+            database_url = config.env["DATABASE_URL"]
+            upgrade_to_head(database_url)
+            engine = make_engine(database_url)
+            reset_demo(engine, datetime.now(timezone.utc))
+            engine.dispose()
+            with Stack(config) as stack:
+                stack.wait_ready(timeout_s=240, progress=True)
+                accounts = add_accounts(database_url, CALLS + 1)
+                token = config.env["TWILIO_AUTH_TOKEN"]
+                voice_call(config.web_url, token, accounts.pop())  # warm-up
+                report = voice_report(config.web_url, token, accounts, "with a model")
+    finally:
+        model.stop()
+    report["model_latency_s"] = MODEL_LATENCY_S
+    report["llm_requests"] = len(model.requests)
+    report["budget_voice_s"] = get_settings().llm_budget_voice_s
+    return report
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def percentiles(values: list[float], prefix: str, *points: int) -> dict[str, float]:
+    """``{"<prefix>p50_ms": ..., ...}`` for each of ``points`` (percent), in ms to 0.1."""
+    return {f"{prefix}p{point}_ms": round(percentile(values, point / 100), 1) for point in points}
 
 
 class RssSampler:
@@ -218,16 +311,15 @@ def run_level(rasa_url: str, accounts: list[str], concurrency: int) -> dict[str,
         flush=True,
     )
     return {
-        "p50_ms": round(percentile(latencies, 0.50), 1),
-        "p95_ms": round(percentile(latencies, 0.95), 1),
-        "p99_ms": round(percentile(latencies, 0.99), 1),
+        **percentiles(latencies, "", 50, 95, 99),
         "turns_per_s": round(len(latencies) / elapsed, 1),
     }
 
 
 def main() -> None:
+    voice: dict[str, Any] = {}
     with stack_under_test() as (config, database_url, pids):
-        accounts = add_accounts(database_url, sum(CONVERSATIONS.values()) + 1)
+        accounts = add_accounts(database_url, sum(CONVERSATIONS.values()) + CALLS + 1)
         conversation(config.rasa_url, accounts.pop())  # warm-up, not measured
         report: dict[str, object] = {"concurrency": {}}
         with RssSampler(pids) as sampler:
@@ -235,6 +327,13 @@ def main() -> None:
                 batch, accounts = accounts[:count], accounts[count:]
                 report["concurrency"][str(level)] = run_level(config.rasa_url, batch, level)  # type: ignore[index]
         report["peak_rss_mb"] = {name: round(mb) for name, mb in sampler.peak.items()}
+        token = config.env.get("TWILIO_AUTH_TOKEN") or get_settings().twilio_auth_token
+        if token:
+            voice["no_model"] = voice_report(config.web_url, token, accounts[:CALLS], "no model")
+        else:
+            print("  voice: skipped on the running stack (TWILIO_AUTH_TOKEN is not in .env)")
+    voice["with_model"] = voice_with_model()
+    report["voice_server_ms"] = voice
     print(json.dumps(report), flush=True)
 
 
