@@ -22,6 +22,8 @@ KESTREL = "kestrel"
 # crypto.randomUUID() in the browser: version 4, variant 10xx, lower-case, with hyphens.
 UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 MAX_MESSAGE_CHARS = 2000
+# The header by which the web app's voice gateway proves itself to the voice channel.
+VOICE_SECRET_HEADER = "X-Voice-Gateway-Secret"
 
 
 def is_session_id(value: object) -> bool:

@@ -31,11 +31,10 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.contract import MAX_MESSAGE_CHARS, reply_of
+from bot.channels.contract import MAX_MESSAGE_CHARS, VOICE_SECRET_HEADER, reply_of
 
 logger = logging.getLogger(__name__)
 
-SECRET_HEADER = "X-Voice-Gateway-Secret"
 MAX_SENDER_CHARS = 64
 
 
@@ -93,7 +92,7 @@ class VoiceInput(InputChannel):
         return cls(secret)
 
     def _authorised(self, request: Request) -> bool:
-        given = request.headers.get(SECRET_HEADER, "")
+        given = request.headers.get(VOICE_SECRET_HEADER, "")
         return bool(self.secret) and hmac.compare_digest(given.encode(), self.secret.encode())
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

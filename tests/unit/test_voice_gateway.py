@@ -22,9 +22,10 @@ from twilio.request_validator import RequestValidator
 
 from app.settings import Settings
 from app.web.voice import gateway as gateway_module
-from app.web.voice.gateway import MAX_BODY_BYTES, VoiceGateway, build_voice_router
+from app.web.voice.gateway import VoiceGateway, build_voice_router
 from app.web.voice.prompts import MAX_SPEECH_CHARS
 from app.web.voice.turns import MemoryVoiceTurns
+from app.web.voice.twilio_request import MAX_BODY_BYTES
 from domain.errors import ExternalRefused, ExternalTimeout, StorageUnavailable
 from tests.e2e.twilio_caller import Twiml
 

@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.web.voice.speech import (
-    digits_spoken,
-    for_the_ear,
-    money_words,
-    number_words,
-    ordinal_words,
-    spoken_choices,
-)
+from app.web.voice.numbers_in_words import digits_spoken, money_words, number_words, ordinal_words
+from app.web.voice.speech import for_the_ear, spoken_choices
 
 GREETING = (
     "Hi! I'm Kestrel Mobile's automated assistant. I can explain your bill, check your balance and "

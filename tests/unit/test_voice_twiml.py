@@ -122,7 +122,7 @@ def test_a_pin_prompt_is_remembered_as_a_pin_question() -> None:
     answer = bot_answer([PIN_REPLY], 3, DIAL)
     assert answer.prompt.expects is Expects.PIN
     assert answer.prompt.question == "Now please key in your four-digit PIN, then press pound."
-    assert answer.ends_call is False
+    assert not twiml(answer).hangs_up
 
 
 def test_an_account_prompt_is_remembered_as_an_identifier_question() -> None:
@@ -172,7 +172,7 @@ def test_a_reply_with_nothing_to_say_still_listens_with_words(
     assert len(parsed.root) > 0
     assert gather_says(parsed) == "Is there anything else I can help you with?"
     assert answer.prompt.question == "Is there anything else I can help you with?"
-    assert answer.ends_call is False
+    assert not parsed.hangs_up
 
 
 # --- transfers --------------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_a_handoff_spells_the_case_reference_then_dials_the_care_line() -> None:
     assert children.index("Dial") > max(i for i, tag in enumerate(children) if tag == "Say")
     assert parsed.gather is None and not parsed.hangs_up
     assert answer.prompt.case == "KM-1001"
-    assert answer.ends_call is False
+    assert not twiml(answer).hangs_up
 
 
 def test_a_handoff_to_a_queue_enqueues_instead_of_dialling() -> None:
@@ -216,7 +216,7 @@ def test_a_handoff_with_nowhere_to_transfer_says_goodbye_and_hangs_up() -> None:
     assert "Goodbye" in parsed.spoken
     assert parsed.hangs_up
     assert list(parsed.root)[-1].tag == "Hangup"
-    assert answer.ends_call is True
+    assert twiml(answer).hangs_up
 
 
 def test_a_handoff_function_call_puts_the_words_before_the_transfer() -> None:
@@ -234,7 +234,7 @@ def test_an_ended_conversation_says_its_last_words_and_hangs_up() -> None:
     assert parsed.spoken == "Thanks for calling. Goodbye!"
     assert parsed.hangs_up
     assert parsed.gather is None and parsed.dial is None
-    assert answer.ends_call is True
+    assert twiml(answer).hangs_up
 
 
 @pytest.mark.parametrize("result", ["busy", "no-answer", "failed", "canceled", ""])
@@ -247,7 +247,7 @@ def test_a_transfer_nobody_took_gives_the_case_reference_again_and_a_call_back(
     assert "call you back" in parsed.spoken
     assert parsed.hangs_up
     assert parsed.dial is None and parsed.gather is None
-    assert answer.ends_call is True
+    assert twiml(answer).hangs_up
 
 
 @pytest.mark.parametrize("result", ["completed", "answered", "bridged"])
@@ -257,7 +257,7 @@ def test_a_transfer_that_connected_ends_with_goodbye(result: str) -> None:
     assert parsed.spoken == "Thanks for calling Kestrel Mobile. Goodbye."
     assert "call you back" not in parsed.spoken
     assert parsed.hangs_up
-    assert answer.ends_call is True
+    assert twiml(answer).hangs_up
 
 
 def test_a_failed_transfer_without_a_case_still_promises_a_call_back() -> None:
@@ -281,7 +281,7 @@ def test_the_first_silence_asks_the_question_again() -> None:
     assert gather_of(parsed).get("action") == f"{BASE}/twilio/voice?turn=2"
     assert answer.prompt.silences == 1
     assert answer.prompt.expects is Expects.IDENTIFIER
-    assert answer.ends_call is False
+    assert not twiml(answer).hangs_up
 
 
 def test_the_second_silence_also_offers_the_person_key() -> None:
@@ -291,7 +291,7 @@ def test_the_second_silence_also_offers_the_person_key() -> None:
     assert asked.question in spoken
     assert "press zero" in spoken
     assert second.prompt.silences == 2
-    assert second.ends_call is False
+    assert not twiml(second).hangs_up
 
 
 def test_the_third_silence_says_goodbye_and_hangs_up() -> None:
@@ -305,7 +305,7 @@ def test_the_third_silence_says_goodbye_and_hangs_up() -> None:
     assert third.gather is None
     assert third.hangs_up
     assert "Goodbye" in third.spoken
-    assert answers[-1].ends_call is True
+    assert twiml(answers[-1]).hangs_up
     assert [a.twiml.count("<Gather") for a in answers] == [1, 1, 0]  # at most two reprompts
 
 

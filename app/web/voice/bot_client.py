@@ -6,9 +6,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from bot.channels.contract import VOICE_SECRET_HEADER
 from domain.errors import ExternalRefused, ExternalTimeout
-
-SECRET_HEADER = "X-Voice-Gateway-Secret"  # the same name as in bot/channels/voice.py
 
 
 class VoiceBot(Protocol):
@@ -34,7 +33,7 @@ class RasaVoiceBot:
             response = httpx.post(
                 f"{self._rasa_url}/webhooks/voice/webhook",
                 json=body,
-                headers={SECRET_HEADER: self._secret},
+                headers={VOICE_SECRET_HEADER: self._secret},
                 timeout=self._timeout,
             )
         except httpx.TimeoutException as error:

@@ -1,8 +1,9 @@
 """The Twilio voice line: ``/twilio/voice`` (the number's webhook and every Gather's action),
 ``/twilio/status`` (status callback) and ``/twilio/fallback`` (fallback URL).
 
-Every request must carry Twilio's signature of the exact public URL and its form (403 otherwise,
-before anything else happens). One Rasa conversation per ``CallSid``. Each turn's answer is kept
+Every request must carry Twilio's signature of the exact public URL and its form
+(app/web/voice/twilio_request.py: 403 otherwise, before the turn is read or anything is stored
+or sent). One Rasa conversation per ``CallSid``. Each turn's answer is kept
 by ``(CallSid, turn)``: a request Twilio repeats gets the same TwiML and the bot never hears the
 turn twice. Whatever fails inside, the caller hears an apology and is put through to a person:
 never a 500, never an empty answer. Nothing the caller says or keys in is logged (one turn is
@@ -12,21 +13,23 @@ the PIN).
 from __future__ import annotations
 
 import logging
-import re
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime
-from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
-from twilio.request_validator import RequestValidator
 
 from app.settings import Settings
 from app.web.voice.bot_client import VoiceBot
 from app.web.voice.prompts import Heard, Prompt, caller_turn
 from app.web.voice.turns import ClaimState, VoiceTurns
+from app.web.voice.twilio_request import (
+    TwilioForm,
+    VoiceRequestRefused,
+    signed_form,
+    turn_of,
+)
 from app.web.voice.twiml import (
     TOO_LONG,
     UNUSABLE_KEYS,
@@ -39,75 +42,14 @@ from app.web.voice.twiml import (
     hang_up,
     reprompt,
 )
-from domain.errors import DomainError, InvalidInput
+from domain.errors import DomainError
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 32 * 1024  # Twilio's largest voice request is a few kB
-CALL_SID = re.compile(r"CA[0-9a-f]{32}")
-MAX_TURN = 10_000
 CALL_START = "/greet"  # what the bot hears when the phone rings: its greeting, on the voice line
 ENDED_STATUSES = {"completed", "busy", "failed", "no-answer", "canceled"}
 WAIT_POLL_S = 0.2
 XML = "application/xml"
-
-
-class VoiceRequestRefused(InvalidInput):
-    """A request the gateway will not act on; ``status`` is what Twilio (or a forger) gets."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-
-
-@dataclass(frozen=True)
-class TwilioForm:
-    fields: Mapping[str, str]
-
-    def get(self, name: str) -> str:
-        return self.fields.get(name, "")
-
-    @property
-    def call_sid(self) -> str:
-        sid = self.get("CallSid")
-        if not CALL_SID.fullmatch(sid):
-            raise VoiceRequestRefused(400, "CallSid is missing or malformed")
-        return sid
-
-
-async def _body(request: Request) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise VoiceRequestRefused(413, f"request body over {MAX_BODY_BYTES} bytes")
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY_BYTES:
-            raise VoiceRequestRefused(413, f"request body over {MAX_BODY_BYTES} bytes")
-    return bytes(body)
-
-
-def _form(body: bytes, content_type: str) -> dict[str, str]:
-    if body and not content_type.startswith("application/x-www-form-urlencoded"):
-        raise VoiceRequestRefused(415, "expected application/x-www-form-urlencoded")
-    try:
-        pairs = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
-    except (UnicodeDecodeError, ValueError) as error:
-        raise VoiceRequestRefused(400, "the form is not valid URL-encoded UTF-8") from error
-    fields = dict(pairs)
-    if len(fields) != len(pairs):
-        raise VoiceRequestRefused(400, "a form field is repeated")
-    return fields
-
-
-TURN = re.compile(r"[0-9]{1,5}")
-
-
-def _turn_of(request: Request) -> int:
-    raw = request.query_params.get("turn", "0")
-    if not TURN.fullmatch(raw) or int(raw) > MAX_TURN:
-        raise VoiceRequestRefused(400, "turn must be a number from 0 to 10000")
-    return int(raw)
 
 
 def _plain(status: int, text: str) -> Response:
@@ -144,17 +86,7 @@ class VoiceGateway:
         self._turns, self._bot, self._clock = turns, bot, clock
 
     async def signed_form(self, request: Request) -> TwilioForm:
-        """The form of a request Twilio signed for our public URL; refused otherwise."""
-        if not self.auth_token:
-            raise VoiceRequestRefused(503, "the voice line is not configured (TWILIO_AUTH_TOKEN)")
-        fields = _form(await _body(request), request.headers.get("content-type", ""))
-        url = self.base_url + request.url.path
-        if request.url.query:
-            url += "?" + request.url.query
-        signature = request.headers.get("x-twilio-signature", "")
-        if not signature or not RequestValidator(self.auth_token).validate(url, fields, signature):
-            raise VoiceRequestRefused(403, "invalid or missing X-Twilio-Signature")
-        return TwilioForm(fields)
+        return await signed_form(request, self.auth_token, self.base_url)
 
     # --- /twilio/voice -----------------------------------------------------------------------
 
@@ -288,7 +220,7 @@ def build_voice_router(gateway: VoiceGateway) -> APIRouter:
         started = time.perf_counter()
         step = request.query_params.get("step", "")
         return await signed(
-            request, lambda form: _xml(gateway.voice(form, _turn_of(request), step), started)
+            request, lambda form: _xml(gateway.voice(form, turn_of(request), step), started)
         )
 
     @router.post("/status")
@@ -303,7 +235,7 @@ def build_voice_router(gateway: VoiceGateway) -> APIRouter:
     async def fallback(request: Request) -> Response:
         started = time.perf_counter()
         return await signed(
-            request, lambda form: _xml(gateway.fallback(form, _turn_of(request)), started)
+            request, lambda form: _xml(gateway.fallback(form, turn_of(request)), started)
         )
 
     return router

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from app.web.voice.prompts import Expects, Prompt
-from app.web.voice.speech import for_the_ear, spoken_choices
+from app.web.voice.speech import MAX_CHOICES, for_the_ear, spoken_choices
 
 HINTS = (
     "account number, PIN, bill, balance, due date, late fee, duplicate charge, outage, credit, "
@@ -34,7 +34,6 @@ TRANSFERRING = "I'm putting you through to a person now. Please hold."
 APOLOGY = "I'm sorry, something went wrong on our side."
 NO_TRANSFER = "Please call us again in a few minutes. Goodbye."
 CONNECTED_GOODBYE = "Thanks for calling Kestrel Mobile. Goodbye."
-GAVE_UP_GOODBYE = "Thanks for calling Kestrel Mobile. Goodbye."
 NOBODY_FREE = "I'm sorry, nobody from our team could take your call just now."
 CALL_BACK = "Someone from our team will call you back. Goodbye."
 SILENCES_BEFORE_GOODBYE = 2
@@ -68,14 +67,10 @@ def _say(parent: VoiceResponse | Gather, text: str, style: VoiceStyle) -> None:
     parent.say(text, **attributes)
 
 
-def spell_case(reference: str) -> str:
-    return for_the_ear(reference)
-
-
 def _gather(words: Sequence[str], prompt: Prompt, next_turn: int, style: VoiceStyle) -> str:
     response = VoiceResponse()
     keys: dict[str, Any] = {"finish_on_key": "#"}
-    if prompt.expects is Expects.CHOICE and len(prompt.choices) <= 9:
+    if prompt.expects is Expects.CHOICE:
         keys = {"num_digits": 1}
     gather = Gather(
         input="dtmf speech",
@@ -116,7 +111,6 @@ def _goodbye(words: Sequence[str], style: VoiceStyle) -> str:
 class Answer:
     twiml: str
     prompt: Prompt
-    ends_call: bool = False
 
 
 def _kestrel(reply: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -124,10 +118,16 @@ def _kestrel(reply: Mapping[str, Any]) -> Mapping[str, Any]:
     return data if isinstance(data, Mapping) else {}
 
 
-def _prompt_of(replies: Sequence[Mapping[str, Any]], question: str) -> Prompt:
+def _choices(replies: Sequence[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    """(title, payload) of the turn's buttons, the last ones a keypad has keys for."""
+    buttons = [b for r in replies for b in (r.get("buttons") or [])][-MAX_CHOICES:]
+    return tuple((str(b.get("title", "")), str(b.get("payload", ""))) for b in buttons)
+
+
+def _prompt_of(
+    replies: Sequence[Mapping[str, Any]], choices: tuple[tuple[str, str], ...], question: str
+) -> Prompt:
     expects = {str(_kestrel(r).get("expects") or "") for r in replies}
-    buttons = [b for r in replies for b in (r.get("buttons") or [])][-9:]
-    choices = tuple((str(b.get("title", "")), str(b.get("payload", ""))) for b in buttons)
     if Expects.PIN.value in expects:
         return Prompt(expects=Expects.PIN, question=question)
     if Expects.IDENTIFIER.value in expects:
@@ -147,20 +147,20 @@ def bot_answer(replies: Sequence[Mapping[str, Any]], next_turn: int, style: Voic
     if case is not None:
         return handoff(words, case, next_turn, style)
     if any(s.get("state") == "ended" for s in states):
-        return Answer(_goodbye(words, style), Prompt(), ends_call=True)
-    titles = [b.get("title", "") for r in replies for b in (r.get("buttons") or [])][-9:]
-    if titles:
-        words.append(spoken_choices([str(t) for t in titles]))
+        return Answer(_goodbye(words, style), Prompt())
+    choices = _choices(replies)
+    if choices:
+        words.append(spoken_choices([title for title, _ in choices]))
     if not words:
         words = [NOTHING_TO_SAY]
-    prompt = _prompt_of(replies, " ".join(words))
+    prompt = _prompt_of(replies, choices, " ".join(words))
     return Answer(_gather(words, prompt, next_turn, style), prompt)
 
 
 def handoff(words: Sequence[str], case: str, next_turn: int, style: VoiceStyle) -> Answer:
     prompt = Prompt(case=case)
     if not style.can_transfer:
-        return Answer(_goodbye([*words, CALL_BACK], style), prompt, ends_call=True)
+        return Answer(_goodbye([*words, CALL_BACK], style), prompt)
     response = VoiceResponse()
     for text in [*words, TRANSFERRING]:
         _say(response, text, style)
@@ -171,18 +171,18 @@ def handoff(words: Sequence[str], case: str, next_turn: int, style: VoiceStyle) 
 def after_handoff(result: str, case: str | None, style: VoiceStyle) -> Answer:
     """Where a transfer ended: connected (goodbye) or not (the case reference, a call back)."""
     if result in CONNECTED:
-        return Answer(_goodbye([CONNECTED_GOODBYE], style), Prompt(), ends_call=True)
+        return Answer(_goodbye([CONNECTED_GOODBYE], style), Prompt())
     words = [NOBODY_FREE]
     if case:
-        words.append(f"Your case reference is {spell_case(case)}.")
-    return Answer(_goodbye([*words, CALL_BACK], style), Prompt(case=case), ends_call=True)
+        words.append(f"Your case reference is {for_the_ear(case)}.")
+    return Answer(_goodbye([*words, CALL_BACK], style), Prompt(case=case))
 
 
 def reprompt(prompt: Prompt, next_turn: int, style: VoiceStyle) -> Answer:
     """Silence: the question again, at most twice (the second time with the person key)."""
     silences = prompt.silences + 1
     if silences > SILENCES_BEFORE_GOODBYE:
-        return Answer(_goodbye([SILENT_GOODBYE], style), Prompt(), ends_call=True)
+        return Answer(_goodbye([SILENT_GOODBYE], style), Prompt())
     question = prompt.question or NOTHING_TO_SAY
     words = [FIRST_SILENCE, question] if silences == 1 else [SECOND_SILENCE, question, PERSON_KEY]
     again = prompt.model_copy(update={"silences": silences})

@@ -1,0 +1,103 @@
+"""What the benchmarks run on: accounts of their own, a stack of their own, percentiles."""
+
+from __future__ import annotations
+
+import secrets
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from app.cli.stack import Stack, StackConfig, isolated_config
+from app.db import make_engine, upgrade_to_head
+from app.seeding import reset_demo
+from billing_adapters.demo_operator import DemoOperator, demo_operator
+from billing_adapters.sql.load import insert_demo
+
+TEMPLATE_ACCOUNT = "100001"  # Ana: a late fee on the current bill and no waiver in the window
+
+
+def bench_accounts(now: datetime, count: int) -> tuple[DemoOperator, list[str]]:
+    """``count`` copies of the template account with fresh ids, phones and line ids."""
+    demo = demo_operator(now)
+    entry = next(a for a in demo.accounts if a.account.account_id == TEMPLATE_ACCOUNT)
+    bills = [b for b in demo.bills if b.account_id == TEMPLATE_ACCOUNT]
+    base = 700000 + secrets.randbelow(200) * 1000
+    accounts, all_bills, ids = [], [], []
+    for n in range(count):
+        account_id = str(base + n)
+        ids.append(account_id)
+        account = entry.account.model_copy(
+            update={"account_id": account_id, "phone": f"+1555{account_id}9"[:12]}
+        )
+        accounts.append(entry.model_copy(update={"account": account}))
+        for bill in bills:
+            bill_id = bill.bill_id.replace(TEMPLATE_ACCOUNT, account_id)
+            lines = tuple(
+                line.model_copy(update={"line_id": f"{bill_id}-{i}"})
+                for i, line in enumerate(bill.lines)
+            )
+            all_bills.append(
+                bill.model_copy(
+                    update={"bill_id": bill_id, "account_id": account_id, "lines": lines}
+                )
+            )
+    payments = tuple(
+        p.model_copy(
+            update={
+                "account_id": a,
+                "bill_id": p.bill_id.replace(TEMPLATE_ACCOUNT, a),
+            }
+        )
+        for a in ids
+        for p in demo.payments
+        if p.account_id == TEMPLATE_ACCOUNT
+    )
+    subset = demo.model_copy(
+        update={
+            "accounts": tuple(accounts),
+            "bills": tuple(all_bills),
+            "payments": payments,
+            "orders": (),
+            "incidents": (),
+            "history": (),
+        }
+    )
+    return subset, ids
+
+
+def add_accounts(database_url: str, count: int) -> list[str]:
+    engine = make_engine(database_url)
+    subset, ids = bench_accounts(datetime.now(timezone.utc), count)
+    with Session(engine) as session, session.begin():
+        insert_demo(session, subset)
+    engine.dispose()
+    return ids
+
+
+@contextmanager
+def throwaway_stack(**env: str) -> Iterator[tuple[StackConfig, Stack]]:
+    """The whole stack on free ports, on a temporary database seeded with the demo operator."""
+    with tempfile.TemporaryDirectory(prefix="kestrel-bench-") as folder:
+        config = isolated_config(Path(folder), **env)
+        database_url = config.env["DATABASE_URL"]
+        upgrade_to_head(database_url)
+        engine = make_engine(database_url)
+        reset_demo(engine, datetime.now(timezone.utc))
+        engine.dispose()
+        with Stack(config) as stack:
+            stack.wait_ready(timeout_s=240, progress=True)
+            yield config, stack
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def percentiles(values: list[float], prefix: str, *points: int) -> dict[str, float]:
+    """``{"<prefix>p50_ms": ..., ...}`` for each of ``points`` (percent), in ms to 0.1."""
+    return {f"{prefix}p{point}_ms": round(percentile(values, point / 100), 1) for point in points}
