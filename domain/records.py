@@ -86,7 +86,14 @@ class CaseStatus(str, Enum):
     CLOSED = "closed"
 
 
+# How the customer on a case was verified: the bot checked the account or phone number and the
+# PIN in the conversation (the only way today; a person verifying would be "agent:<user>").
+VERIFIED_BY_PIN = "bot:pin"
+
+
 class Case(Record):
+    """A handoff to a person. ``account_id`` is set only once the customer is verified."""
+
     id: str
     reference: str
     account_id: str | None
@@ -97,6 +104,9 @@ class Case(Record):
     summary: str
     channel: str
     created_at: datetime
+    verified: bool = False
+    verified_at: datetime | None = None
+    verified_by: str | None = None
 
 
 class DecisionRecord(Record):

@@ -19,11 +19,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from app.backoffice.codec import from_row, to_columns
-from app.backoffice.sessions import insert_once, serialised_sessions
+from app.backoffice.sessions import serialised_sessions
 from app.backoffice.sql_audit import SqlAuditChain, SqlDecisions, SqlTransitions
+from app.backoffice.sql_cases import SqlCases
 from app.backoffice.sql_money import SqlAdjustments, SqlExtensions
-from app.backoffice.tables import CaseRow, CounterRow, OperatorFlagRow, PinAttemptRow
-from domain.errors import NotFound, StorageUnavailable
+from app.backoffice.tables import OperatorFlagRow, PinAttemptRow
+from domain.errors import StorageUnavailable
 from domain.ports import (
     AdjustmentRepository,
     AuditTrail,
@@ -34,64 +35,11 @@ from domain.ports import (
     PinAttemptLog,
     TransitionLog,
 )
-from domain.records import Case, CaseStatus, PinAttempt
+from domain.records import PinAttempt
 
 log = logging.getLogger(__name__)
 
-CASE_COUNTER = "case_reference"
-FIRST_CASE_NUMBER = 1001
 KILL_SWITCH = "kill_switch"
-
-
-class SqlCases:
-    def __init__(self, session: Session) -> None:
-        self._s = session
-
-    def add(self, case: Case) -> None:
-        insert_once(self._s, CaseRow(**to_columns(case)))
-
-    def get(self, case_id: str) -> Case | None:
-        row = self._s.get(CaseRow, case_id)
-        return None if row is None else from_row(Case, row)
-
-    def next_reference(self) -> str:
-        # Read-modify-write is safe: the whole back-office transaction is serialised.
-        row = self._s.get(CounterRow, CASE_COUNTER)
-        if row is None:
-            row = CounterRow(name=CASE_COUNTER, value=FIRST_CASE_NUMBER)
-            self._s.add(row)
-        else:
-            row.value += 1
-        self._s.flush()
-        return f"KM-{row.value}"
-
-    def count_open(self) -> int:
-        query = (
-            select(func.count()).select_from(CaseRow).where(CaseRow.status == CaseStatus.OPEN.value)
-        )
-        return int(self._s.scalar(query) or 0)
-
-    def for_account(self, account_id: str) -> list[Case]:
-        rows = self._s.scalars(
-            select(CaseRow)
-            .where(CaseRow.account_id == account_id)
-            .order_by(CaseRow.created_at, CaseRow.id)
-        )
-        return [from_row(Case, r) for r in rows]
-
-    def set_summary(self, case_id: str, summary: str) -> None:
-        row = self._s.get(CaseRow, case_id)
-        if row is None:
-            raise NotFound(f"no case {case_id}")
-        row.summary = summary
-        self._s.flush()
-
-    def set_status(self, case_id: str, status: CaseStatus) -> None:
-        row = self._s.get(CaseRow, case_id)
-        if row is None:
-            raise NotFound(f"no case {case_id}")
-        row.status = status.value
-        self._s.flush()
 
 
 class SqlPinAttempts:
@@ -123,6 +71,17 @@ class SqlPinAttempts:
             )
         )
         return int(self._s.scalar(query) or 0)
+
+    def last_success_in_conversation(self, conversation_id: str) -> PinAttempt | None:
+        row = self._s.scalars(
+            select(PinAttemptRow)
+            .where(
+                PinAttemptRow.conversation_id == conversation_id, PinAttemptRow.succeeded.is_(True)
+            )
+            .order_by(PinAttemptRow.at.desc(), PinAttemptRow.id.desc())
+            .limit(1)
+        ).first()
+        return None if row is None else from_row(PinAttempt, row)
 
 
 class SqlFlags:

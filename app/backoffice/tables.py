@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, Integer, MetaData, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, Integer, MetaData, String, Text, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from billing_adapters.sql.types import NAMING_CONVENTION, UtcDateTime
@@ -74,6 +74,9 @@ class CaseRow(BackOfficeBase):
     summary: Mapped[str] = mapped_column(Text)
     channel: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    verified_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    verified_by: Mapped[str | None] = mapped_column(String(64))
 
 
 class CounterRow(BackOfficeBase):

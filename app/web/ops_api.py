@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
 from domain.errors import NotFound
-from domain.records import Adjustment, Case, PaymentExtension
+from domain.records import Adjustment, Case, CaseStatus, PaymentExtension
 from domain.usecases.audit import account_audit
 from domain.usecases.deps import Deps
 from domain.usecases.llm_wording import LlmServices, conversation_usage
@@ -81,8 +81,24 @@ def case_json(item: Case) -> dict[str, Any]:
         "proposed_amount_cents": item.proposed_amount_cents,
         "summary": item.summary,
         "channel": item.channel,
+        "conversation_id": item.conversation_id,
+        "account_id": item.account_id,
+        "verified": item.verified,
+        "verified_at": iso(item.verified_at),
+        "verified_by": item.verified_by,
         "created_at": iso(item.created_at),
     }
+
+
+def cases_json(deps: Deps, status: str | None, verified: bool | None) -> dict[str, Any]:
+    try:
+        wanted = CaseStatus(status) if status is not None else None
+    except ValueError as error:
+        known = ", ".join(s.value for s in CaseStatus)
+        raise ApiError(422, f"unknown case status {status!r}: expected one of {known}") from error
+    with deps.backoffice() as office:
+        cases = office.cases.listed(status=wanted, verified=verified)
+    return {"cases": [case_json(c) for c in cases]}
 
 
 def checked_account_id(account_id: str) -> str:
@@ -159,6 +175,11 @@ def build_router(get_deps: Any, token: str, get_llm: Any) -> APIRouter:
     @router.get("/accounts/{account_id}")
     def get_account(account_id: str) -> dict[str, Any]:
         return account_json(get_deps(), account_id)
+
+    @router.get("/cases")
+    def get_cases(status: str | None = None, verified: bool | None = None) -> dict[str, Any]:
+        """Cases oldest first; ``?verified=false`` lists those whose customer is not verified."""
+        return cases_json(get_deps(), status, verified)
 
     @router.get("/audit")
     def get_audit(account_id: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.ids import new_id
 from domain.ports import BackOffice
-from domain.records import BOT, Case, CaseStatus
+from domain.records import BOT, VERIFIED_BY_PIN, Case, CaseStatus
 from domain.usecases.deps import Deps
 
 
@@ -42,8 +42,16 @@ def open_case_in(
     summary: str,
     proposed_amount_cents: int | None = None,
 ) -> Handoff:
-    """Open a case inside an existing back-office transaction (the caller commits)."""
+    """Open a case inside an existing back-office transaction (the caller commits).
+
+    An account is only ever given for a customer the bot verified in this conversation, so the
+    case says when, from the conversation's successful PIN check.
+    """
     ahead = office.cases.count_open()
+    verified_at = None
+    if account_id is not None:
+        check = office.pin_attempts.last_success_in_conversation(origin.conversation_id)
+        verified_at = check.at if check and check.account_id == account_id else deps.clock.now()
     case = Case(
         id=new_id("case"),
         reference=office.cases.next_reference(),
@@ -55,6 +63,9 @@ def open_case_in(
         summary=summary,
         channel=origin.channel,
         created_at=deps.clock.now(),
+        verified=account_id is not None,
+        verified_at=verified_at,
+        verified_by=VERIFIED_BY_PIN if account_id is not None else None,
     )
     office.cases.add(case)
     return Handoff(case=case, expected_wait_minutes=(ahead + 1) * deps.minutes_per_case)

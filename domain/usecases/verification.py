@@ -12,7 +12,7 @@ from datetime import timedelta
 from pydantic import BaseModel, ConfigDict
 
 from domain.identity import Identifier
-from domain.records import PinAttempt
+from domain.records import VERIFIED_BY_PIN, PinAttempt
 from domain.usecases.deps import Deps
 
 MAX_FAILURES_PER_CONVERSATION = 3
@@ -56,16 +56,20 @@ def verify_identity(
     # Every attempt costs one PIN hash (a decoy for unknown accounts), so neither the answer nor
     # its timing tells an unknown or locked account from a wrong PIN.
     matched = deps.billing.verify_pin(account_id or "", pin) and usable
+    now = deps.clock.now()
     with deps.backoffice() as office:
         office.pin_attempts.add(
             PinAttempt(
                 conversation_id=conversation_id,
                 account_id=account_id,
                 succeeded=matched,
-                at=deps.clock.now(),
+                at=now,
             )
         )
         failures = office.pin_attempts.failures_in_conversation(conversation_id)
+        if matched and account_id is not None:
+            # A case opened before the customer verified now carries who they are.
+            office.cases.attach_customer(conversation_id, account_id, now, VERIFIED_BY_PIN)
         office.commit()
     if matched and account_id is not None:
         account = deps.billing.get_account(account_id)
