@@ -1,4 +1,4 @@
-"""Balance, due date and "why is my bill higher"."""
+"""Balance, due date, "why is my bill higher" and "what is this charge"."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from actions.guard import Guarded
 from actions.writeup import wording_channel
 from app.bootstrap import get_llm_services
 from domain.money import format_cents
-from domain.usecases.billing import balance
+from domain.usecases.billing import balance, explain_charge
 from domain.usecases.llm_wording import explain_bill_with_llm
 
 
@@ -56,6 +56,37 @@ async def say_bill_explanation(
     return []
 
 
+CHARGE_LINE = "charge_line"  # the entity a "Which charge do you mean?" button carries
+
+
+def line_chosen(tracker: Tracker) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == CHARGE_LINE and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+async def say_charge_explanation(
+    dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
+) -> list[EventType]:
+    """One line explained (never refused, never an offer); a choice when unclear which."""
+    answer = await call(
+        explain_charge,
+        account_id,
+        last_text_of(tracker, ("explain_charge",)),
+        line_chosen(tracker),
+    )
+    buttons = [
+        {
+            "title": f"{line.description} {format_cents(line.amount_cents)}",
+            "payload": f'/explain_charge{{"{CHARGE_LINE}": "{line.line_id}"}}',
+        }
+        for line in answer.choices
+    ]
+    dispatcher.utter_message(text=answer.text, buttons=buttons)
+    return []
+
+
 class ActionBalance(Guarded, GatedRequest, Action):
     action_name = "action_balance"
     handler = staticmethod(say_balance)
@@ -69,3 +100,8 @@ class ActionDueDate(Guarded, GatedRequest, Action):
 class ActionExplainBill(Guarded, GatedRequest, Action):
     action_name = "action_explain_bill"
     handler = staticmethod(say_bill_explanation)
+
+
+class ActionExplainCharge(Guarded, GatedRequest, Action):
+    action_name = "action_explain_charge"
+    handler = staticmethod(say_charge_explanation)

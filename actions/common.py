@@ -13,8 +13,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.pending import pending_of, wait_for_handoff
 from actions.replies import offer_prompt
-from app.bootstrap import get_deps
+from app.bootstrap import get_deps, get_settings
 from domain.errors import NotFound
+from domain.money_requests import asked_for_money
 from domain.policy import Policy
 from domain.records import Status
 from domain.usecases.deps import Deps
@@ -29,6 +30,7 @@ LOCKED_TEXT = (
 )
 REVERIFY_TEXT = "I need to verify your identity again before I change anything."
 LOCKED_HANDOFF = "verification locked"
+VERIFY_FIRST_QUESTION = "shall I verify who you are first, so the agent doesn't have to ask again?"
 
 Handler = Callable[[CollectingDispatcher, Tracker, str], Awaitable[list[EventType]]]
 
@@ -55,13 +57,16 @@ def channel_of(tracker: Tracker) -> str:
 
 
 def start_verification(
-    dispatcher: CollectingDispatcher, tracker: Tracker, pending: str
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+    pending: str,
+    opening: str = "I can help with that.",
 ) -> list[EventType]:
     """Ask who the customer is first; the pending request runs once they are verified."""
     if tracker.get_slot("verification_locked"):
         dispatcher.utter_message(text=LOCKED_TEXT)
         return [wait_for_handoff(LOCKED_HANDOFF)]
-    dispatcher.utter_message(text="I can help with that.")
+    dispatcher.utter_message(text=opening)
     return [SlotSet("pending_request", pending), FollowupAction(VERIFY_FORM)]
 
 
@@ -72,6 +77,8 @@ async def reminder(tracker: Tracker, events: list[EventType]) -> str | None:
     pending = pending_of(tracker)
     if pending is None:
         return None
+    if pending.verify_first:
+        return f"Back to your earlier question: {VERIFY_FIRST_QUESTION}"
     if pending.offer_id is None:
         return "Back to your earlier question: would you like me to connect you with a person?"
     try:
@@ -83,14 +90,29 @@ async def reminder(tracker: Tracker, events: list[EventType]) -> str | None:
     return f"Back to your earlier request: {offer_prompt(offer)}"
 
 
-def last_text_of(tracker: Tracker, intents: tuple[str, ...]) -> str:
-    """The latest message classified as one of ``intents`` (the request, not the PIN after it)."""
+def asking_message(tracker: Tracker, intents: tuple[str, ...]) -> dict[str, Any]:
+    """The latest message classified as one of ``intents`` (the request, not the PIN after it),
+    as ``{"text", "intent": {"name", "confidence"}}``; the latest message when there is none."""
     for event in reversed(tracker.events):
         if event.get("event") == "user":
-            name = (event.get("parse_data") or {}).get("intent", {}).get("name", "")
-            if any(part in intents for part in str(name).split("+")):
-                return str(event.get("text") or "")
-    return str(tracker.latest_message.get("text") or "")
+            parsed = event.get("parse_data") or {}
+            name = str((parsed.get("intent") or {}).get("name") or "")
+            if any(part in intents for part in name.split("+")):
+                return {"text": event.get("text") or "", "intent": parsed.get("intent") or {}}
+    return dict(tracker.latest_message or {})
+
+
+def last_text_of(tracker: Tracker, intents: tuple[str, ...]) -> str:
+    return str(asking_message(tracker, intents).get("text") or "")
+
+
+def money_was_asked(tracker: Tracker, intent: str) -> bool:
+    """Whether the customer's own message asked for this adjustment, clearly enough to offer it."""
+    message = asking_message(tracker, (intent,))
+    confidence = float((message.get("intent") or {}).get("confidence") or 0.0)
+    return asked_for_money(
+        confidence, str(message.get("text") or ""), get_settings().money_request_min_confidence
+    )
 
 
 async def gated(

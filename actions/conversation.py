@@ -9,11 +9,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import REVERIFY_TEXT, call, reminder, verified_account
+from actions.common import (
+    REVERIFY_TEXT,
+    VERIFY_FIRST_QUESTION,
+    call,
+    reminder,
+    verified_account,
+)
 from actions.credits import origin_of, tell
 from actions.guard import Guarded
-from actions.handoff import hand_off
-from actions.pending import nothing_pending, pending_of
+from actions.handoff import hand_off, verify_then_hand_off
+from actions.pending import ASKED_FOR_PERSON, nothing_pending, pending_of
 from actions.replies import offer_prompt
 from app.bootstrap import get_settings
 from domain.records import Status
@@ -84,6 +90,8 @@ class ActionAffirm(Guarded, Action):
             return []
         if not clear_consent(tracker, get_settings().consent_min_confidence):
             question = "Shall I connect you with a person?"
+            if pending.verify_first:
+                question = VERIFY_FIRST_QUESTION[:1].upper() + VERIFY_FIRST_QUESTION[1:]
             if pending.offer_id is not None:
                 offer = await call(get_offer, pending.offer_id)
                 question = offer_prompt(offer) if offer.status is Status.OFFERED else question
@@ -91,6 +99,8 @@ class ActionAffirm(Guarded, Action):
             return []
         if pending.offer_id is not None:
             return await accept(dispatcher, tracker, pending.offer_id)
+        if pending.verify_first:
+            return verify_then_hand_off(dispatcher, tracker)
         return await hand_off(dispatcher, tracker, pending.handoff_reason or "customer asked")
 
 
@@ -105,6 +115,9 @@ class ActionDeny(Guarded, Action):
         if pending is None:
             dispatcher.utter_message(text="Okay. Is there anything else I can help with?")
             return []
+        if pending.verify_first:
+            dispatcher.utter_message(text="No problem, I'll connect you as you are.")
+            return await hand_off(dispatcher, tracker, pending.handoff_reason or ASKED_FOR_PERSON)
         if pending.offer_id is not None:
             await call(withdraw_offer, pending.offer_id, origin_of(tracker))
         account_id = verified_account(tracker)

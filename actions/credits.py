@@ -6,13 +6,21 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import GatedRequest, Handler, call, channel_of, loaded_policy
+from actions.common import (
+    GatedRequest,
+    Handler,
+    call,
+    channel_of,
+    loaded_policy,
+    money_was_asked,
+)
 from actions.guard import Guarded
 from actions.pending import nothing_pending, wait_for_offer
 from actions.replies import step_text
 from actions.reply_metadata import handed_off
 from actions.writeup import write_up
 from domain.records import Adjustment, AdjustmentKind, Status
+from domain.usecases.billing import explain_without_offer
 from domain.usecases.cases import Origin
 from domain.usecases.lifecycle.offers import offer_credit
 from domain.usecases.lifecycle.transitions import Step
@@ -40,10 +48,22 @@ async def tell(dispatcher: CollectingDispatcher, tracker: Tracker, step: Step) -
     return events
 
 
+INTENT_OF_KIND = {
+    AdjustmentKind.LATE_FEE_WAIVER: "request_late_fee_waiver",
+    AdjustmentKind.DUPLICATE_CHARGE: "request_duplicate_credit",
+    AdjustmentKind.OUTAGE_CREDIT: "request_outage_credit",
+    AdjustmentKind.THIRD_PARTY_DISPUTE: "dispute_charge",
+}
+
+
 def offer_of(kind: AdjustmentKind) -> Handler:
     async def handler(
         dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
     ) -> list[EventType]:
+        if not money_was_asked(tracker, INTENT_OF_KIND[kind]):
+            text = await call(explain_without_offer, account_id, kind)
+            dispatcher.utter_message(text=text)
+            return [nothing_pending()]
         step = await call(offer_credit, account_id, kind, origin_of(tracker))
         return await tell(dispatcher, tracker, step)
 

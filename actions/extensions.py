@@ -6,7 +6,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import GatedRequest, call, last_text_of
+from actions.common import GatedRequest, call, last_text_of, money_was_asked
 from actions.credits import origin_of, tell
 from actions.guard import Guarded
 from actions.reply_metadata import choices
@@ -36,6 +36,13 @@ async def ask_extension(
 async def ask_for_extension(
     dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str
 ) -> list[EventType]:
+    if not money_was_asked(tracker, "request_extension"):
+        view = await call(balance, account_id)
+        dispatcher.utter_message(
+            text=f"Your current bill is due on {view.due_date:%B} {view.due_date.day}. If you "
+            "need more time to pay, just ask."
+        )
+        return [SlotSet("awaiting", None)]
     return await ask_extension(
         dispatcher, tracker, account_id, last_text_of(tracker, ("request_extension",))
     )

@@ -8,9 +8,16 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import call, channel_of, verified_account
+from actions.common import (
+    VERIFY_FIRST_QUESTION,
+    call,
+    channel_of,
+    start_verification,
+    verified_account,
+)
 from actions.credits import origin_of, tell
 from actions.guard import Guarded
+from actions.pending import ASKED_FOR_PERSON, nothing_pending, wait_for_verify_first
 from actions.replies import handoff_text
 from actions.reply_metadata import handed_off
 from actions.writeup import write_up
@@ -43,14 +50,49 @@ async def hand_off(
     return CLEARED
 
 
+HANDOFF_NOW = "action_handoff_now"
+
+
+async def hand_off_on_request(
+    dispatcher: CollectingDispatcher, tracker: Tracker, account_id: str | None = None
+) -> list[EventType]:
+    return await hand_off(dispatcher, tracker, ASKED_FOR_PERSON)
+
+
+def verify_then_hand_off(dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
+    """The customer agreed to verify first: the verify form, then a handoff with their identity."""
+    opening = "Good, let's do that first."
+    return [nothing_pending(), *start_verification(dispatcher, tracker, HANDOFF_NOW, opening)]
+
+
 class ActionHandoff(Guarded, Action):
+    """A person, asked for outside the verify form: an unverified customer is first offered to
+    verify, so the case carries who they are; one who declines is handed off unverified."""
+
     def name(self) -> str:
         return "action_handoff"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        return await hand_off(dispatcher, tracker, "customer asked for a person")
+        if verified_account(tracker) or tracker.get_slot("verification_locked"):
+            return await hand_off_on_request(dispatcher, tracker)
+        dispatcher.utter_message(
+            text=f"I can connect you with a person. First, {VERIFY_FIRST_QUESTION}"
+        )
+        return [SlotSet("pending_request", None), wait_for_verify_first(ASKED_FOR_PERSON)]
+
+
+class ActionHandoffNow(Guarded, Action):
+    """A person at once: asked for during the verify form (leaving it is the answer)."""
+
+    def name(self) -> str:
+        return HANDOFF_NOW
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        return await hand_off_on_request(dispatcher, tracker)
 
 
 class ActionForgotPin(Guarded, Action):

@@ -1,6 +1,7 @@
 """The one typed value the dialogue keeps for "waiting for a yes": an offer's id, or a handoff.
 
-Stored in the ``pending_offer`` slot as ``offer:<id>`` or ``handoff:<reason>``; the amount, the
+Stored in the ``pending_offer`` slot as ``offer:<id>``, ``handoff:<reason>`` or
+``verify:<reason>`` (a person was asked for before verification: verify first?); the amount, the
 key and the facts of an offer live in the back office, never in the dialogue.
 """
 
@@ -12,24 +13,30 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 
 SLOT = "pending_offer"
-_OFFER, _HANDOFF = "offer:", "handoff:"
+_OFFER, _HANDOFF, _VERIFY = "offer:", "handoff:", "verify:"
+ASKED_FOR_PERSON = "customer asked for a person"
 
 
 @dataclass(frozen=True)
 class Pending:
     offer_id: str | None = None
     handoff_reason: str | None = None
+    verify_first: bool = False
 
     def encode(self) -> str:
-        return f"{_OFFER}{self.offer_id}" if self.offer_id else f"{_HANDOFF}{self.handoff_reason}"
+        if self.offer_id:
+            return f"{_OFFER}{self.offer_id}"
+        return f"{_VERIFY if self.verify_first else _HANDOFF}{self.handoff_reason}"
 
     @classmethod
     def parse(cls, raw: object) -> Pending | None:
         text = str(raw or "")
         if text.startswith(_OFFER) and len(text) > len(_OFFER):
             return cls(offer_id=text[len(_OFFER) :])
-        if text.startswith(_HANDOFF):
-            return cls(handoff_reason=text[len(_HANDOFF) :] or "customer asked for a person")
+        for prefix in (_HANDOFF, _VERIFY):
+            if text.startswith(prefix):
+                reason = text[len(prefix) :] or ASKED_FOR_PERSON
+                return cls(handoff_reason=reason, verify_first=prefix == _VERIFY)
         return None
 
 
@@ -43,6 +50,10 @@ def wait_for_offer(offer_id: str) -> EventType:
 
 def wait_for_handoff(reason: str) -> EventType:
     return SlotSet(SLOT, Pending(handoff_reason=reason).encode())
+
+
+def wait_for_verify_first(reason: str) -> EventType:
+    return SlotSet(SLOT, Pending(handoff_reason=reason, verify_first=True).encode())
 
 
 def nothing_pending() -> EventType:

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     consent_min_confidence: float = Field(
         default=0.6, ge=0, le=1, description="Least NLU confidence of a yes that moves money."
     )
+    money_request_min_confidence: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Least NLU confidence of a request before the bot offers a credit, waiver or "
+        "extension; below it the bot explains instead.",
+    )
     reconcile_interval_s: float = Field(
         default=30, gt=0, description="How often the web app finishes stuck postings (seconds)."
     )
