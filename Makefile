@@ -5,7 +5,7 @@ RASA := ../.venv/bot/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup test-setup run test lint typecheck train validate reset bench soak verify-audit kill-switch-on kill-switch-off
+.PHONY: setup test-setup run test lint typecheck train validate reset bench nlu-compare soak verify-audit kill-switch-on kill-switch-off
 
 setup:  ## create both environments (idempotent)
 	@bash scripts/setup.sh
@@ -47,6 +47,9 @@ test: setup test-setup lint typecheck validate train  ## everything CI checks
 
 bench: setup train  ## latency and throughput over the REST channel; prints one JSON line last
 	@$(APP) -m app.cli.bench
+
+nlu-compare: setup train  ## compare NLU pipelines on the held-out sets (several minutes; not in make test)
+	@$(APP) -m app.cli.nlu_compare $(if $(ONLY),--only $(ONLY))
 
 soak: setup  ## the lifecycle property test at 10x the steps of `make test`
 	@LIFECYCLE_STEPS_SCALE=10 $(APP) -m pytest -p no:cacheprovider -q tests/integration/test_lifecycle_property.py
