@@ -496,10 +496,10 @@ def test_nothing_about_the_account_is_said_before_the_right_pin(
     assert answer in after, after
 
 
-def test_asking_for_a_person_before_verifying_gives_a_case_and_discloses_nothing(
+def test_asking_for_a_person_and_declining_to_verify_gives_a_case_and_discloses_nothing(
     fresh: LiveStack, sender: str
 ) -> None:
-    replies = converse(fresh, sender, "hi", PERSON)
+    replies = converse(fresh, sender, "hi", PERSON, "no")
     text = " ".join(replies)
     assert CASE_REFERENCE.search(text), replies
     assert disclosures(text) == [], replies

@@ -347,7 +347,9 @@ def test_a_handoff_shows_the_case_then_the_person_then_the_bot_again(
 ) -> None:
     chat = Chat.open_page(context, fresh)
     chat.open()
-    reply = chat.say("I want to talk to a person")
+    offer = chat.say("I want to talk to a person")
+    assert "verify who you are first" in offer, offer
+    reply = chat.say("no")
     reference = re.search(r"KM-\d+", reply)
     assert reference, reply
     banner = chat.page.locator("kestrel-chat .handoff")

@@ -91,9 +91,9 @@ def test_the_last_successful_pin_check_of_a_conversation_is_found(office) -> Non
 
 
 def test_unverified_cases_are_listed_with_the_ops_token(
-    make_client: Callable[..., TestClient],
+    make_client: Callable[..., TestClient],  # noqa: F811
 ) -> None:
-    client = make_client()
+    api = make_client()
     from app.bootstrap import get_deps
 
     with get_deps().backoffice() as bo:
@@ -102,7 +102,7 @@ def test_unverified_cases_are_listed_with_the_ops_token(
             case(2, "KM-7002", verified=True, verified_at=NOW, verified_by=VERIFIED_BY_PIN)
         )
         bo.commit()
-    response = client.get("/api/cases?verified=false", headers=AUTH)
+    response = api.get("/api/cases?verified=false", headers=AUTH)
     assert response.status_code == 200, response.text
     unverified = [c for c in response.json()["cases"] if c["reference"].startswith("KM-7")]
     assert unverified == [
@@ -122,12 +122,14 @@ def test_unverified_cases_are_listed_with_the_ops_token(
             "created_at": "2026-11-22T20:54:35Z",
         }
     ]
-    verified = client.get("/api/cases?verified=true&status=open", headers=AUTH).json()["cases"]
+    verified = api.get("/api/cases?verified=true&status=open", headers=AUTH).json()["cases"]
     assert "KM-7002" in [c["reference"] for c in verified]
     assert all(c["verified"] for c in verified)
 
 
-def test_the_case_list_refuses_a_missing_token_and_an_unknown_status(client: TestClient) -> None:
+def test_the_case_list_refuses_a_missing_token_and_an_unknown_status(
+    client: TestClient,  # noqa: F811
+) -> None:
     assert client.get("/api/cases").status_code == 401
     response = client.get("/api/cases?status=lost", headers=AUTH)
     assert response.status_code == 422
