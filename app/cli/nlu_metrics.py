@@ -1,4 +1,4 @@
-"""NLU figures from the output folder of `rasa test nlu --successes` (stdlib only, no Rasa).
+"""NLU figures from the output folder of `rasa test nlu --successes` (no Rasa import).
 
 `rasa test nlu` scores the raw intent prediction: it does not apply the FallbackClassifier. The
 live bot answers every prediction below that threshold with the fallback, so here such a
@@ -10,10 +10,11 @@ intent_errors.json; each has `text`, `intent` and `intent_prediction: {name, con
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import yaml
 
 OUT_OF_SCOPE = "out_of_scope"
 NLU_FALLBACK = "nlu_fallback"  # what the FallbackClassifier itself predicts, should it show up
@@ -21,10 +22,6 @@ DEFAULT_FALLBACK_THRESHOLD = 0.3  # Rasa's default when FallbackClassifier sets 
 # `rasa test nlu` scores intents only if the set has two labels or more; a one-label set (all
 # out_of_scope) is evaluated with one extra example of this label, which is never counted here.
 SENTINEL_INTENT = "zz_nlu_eval_sentinel"
-
-_COMMENT = re.compile(r"\s+#.*$")
-_ENTRY = re.compile(r"^(?P<indent>\s*)-\s+(?P<rest>.*)$")
-_KEY_VALUE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):\s*(?P<value>.*)$")
 
 
 @dataclass(frozen=True)
@@ -57,58 +54,13 @@ class SetMetrics:
 # --- the FallbackClassifier threshold of a Rasa config -----------------------------------------
 
 
-def _unquote(value: str) -> str:
-    value = value.strip()
-    if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-        return value[1:-1]
-    return value
-
-
-def _meaningful_lines(text: str) -> list[str]:
-    lines = (_COMMENT.sub("", line.rstrip()) for line in text.splitlines())
-    return [line for line in lines if line.strip() and not line.lstrip().startswith("#")]
-
-
-def _pipeline_lines(text: str) -> list[str]:
-    """The lines of the top-level `pipeline:` block (block-style YAML, as Rasa configs are)."""
-    block: list[str] = []
-    inside = False
-    for line in _meaningful_lines(text):
-        if not line[0].isspace() and not line.startswith("-"):
-            inside = line.startswith("pipeline:")
-            continue
-        if inside:
-            block.append(line)
-    return block
-
-
-def pipeline_entries(config_text: str) -> list[dict[str, str]]:
-    """The pipeline's components with their first-level scalar keys (nested values are skipped)."""
-    entries: list[dict[str, str]] = []
-    key_indent = -1
-    for line in _pipeline_lines(config_text):
-        entry = _ENTRY.match(line)
-        if entry and (not entries or len(entry["indent"]) < key_indent):
-            entries.append({})
-            key_indent = len(entry["indent"]) + 2
-            line = " " * key_indent + entry["rest"]
-        indent = len(line) - len(line.lstrip())
-        pair = _KEY_VALUE.match(line.strip())
-        if entries and pair and indent == key_indent:
-            entries[-1][pair["key"]] = _unquote(pair["value"])
-    return entries
-
-
-def parse_fallback_threshold(config_text: str) -> float:
-    """FallbackClassifier's `threshold` (Rasa's default if unset); 0.0 without the component."""
-    for component in pipeline_entries(config_text):
-        if component.get("name") == "FallbackClassifier":
-            return float(component.get("threshold") or DEFAULT_FALLBACK_THRESHOLD)
-    return 0.0
-
-
 def fallback_threshold(config: Path) -> float:
-    return parse_fallback_threshold(config.read_text(encoding="utf-8"))
+    """FallbackClassifier's `threshold` (Rasa's default if unset); 0.0 without the component."""
+    pipeline = (yaml.safe_load(config.read_text(encoding="utf-8")) or {}).get("pipeline") or []
+    for component in pipeline:
+        if component.get("name") == "FallbackClassifier":
+            return float(component.get("threshold", DEFAULT_FALLBACK_THRESHOLD))
+    return 0.0
 
 
 # --- per-example predictions -----------------------------------------------------------------
