@@ -1,8 +1,8 @@
 """Seeding the demo operator: ``make reset`` and the first ``make run``.
 
-One transaction deletes every row we own (BSS and back office: ledger, transitions, audit chain
-and cases included) and inserts the seed, so other processes see either the old state or the new
-one, never half of each. The audit chain starts anew with the seeded history. The seed time T
+One transaction deletes every row we own (BSS and back office: ledger, transitions, audit chain,
+cases, their claims and notes, console sessions and the webhook outbox; not the staff) and
+inserts the seed, so other processes see either the old state or the new one, never half. The audit chain starts anew with the seeded history. The seed time T
 is kept in operator_flags so ``make run`` can warn when the relative dates have gone stale.
 """
 
@@ -27,11 +27,17 @@ SEEDED_AT = "seeded_at"
 STALE_AFTER = timedelta(days=7)
 
 
+# People are not demo data: their accounts survive a reset (their sessions, claims, notes and the
+# webhook outbox do not).
+KEPT_ON_RESET = frozenset({"staff"})
+
+
 def _wipe(session: Session) -> None:
     # Children before parents, so foreign keys hold at every step.
     for metadata in (bss_metadata, backoffice_metadata):
         for table in reversed(metadata.sorted_tables):
-            session.execute(delete(table))
+            if table.name not in KEPT_ON_RESET:
+                session.execute(delete(table))
 
 
 def _seed(session: Session, now: datetime) -> None:

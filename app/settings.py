@@ -132,6 +132,45 @@ class Settings(BaseSettings):
         description="How long the voice gateway waits for the bot before apologising and "
         "transferring (Twilio gives up after 15 s).",
     )
+    console_idle_minutes: float = Field(
+        default=30, gt=0, description="A console session or staff API token unused this long "
+        "expires (minutes).",
+    )
+    console_session_max_hours: float = Field(
+        default=12, gt=0, description="A console session or staff token ends this long after "
+        "sign-in, however active (hours).",
+    )
+    sign_in_max_failures_per_user: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one username within "
+        "SIGN_IN_WINDOW_MINUTES before it is refused (429) until the window passes.",
+    )
+    sign_in_max_failures_per_address: int = Field(
+        default=20, ge=1, description="Failed sign-ins from one client address within "
+        "SIGN_IN_WINDOW_MINUTES before it is refused (429).",
+    )
+    sign_in_window_minutes: float = Field(
+        default=15, gt=0, description="The window of the sign-in rate limits (minutes)."
+    )
+    queue_sla_minutes: float = Field(
+        default=10, gt=0, description="Target wait before a case is claimed: the queue turns "
+        "amber at half of it and red past it.",
+    )
+    case_webhook_url: str = Field(
+        default="", description="Where case.created and case.decided are posted (an "
+        "operator's own agent desktop). Empty: no webhook.",
+    )
+    case_webhook_secret: str = Field(
+        default="", description="Key of the webhook's X-Kestrel-Signature (HMAC-SHA256 of "
+        "timestamp + '.' + body). Required when CASE_WEBHOOK_URL is set.",
+    )
+    case_webhook_timeout_s: float = Field(
+        default=5, gt=0, description="How long one webhook delivery may take (seconds)."
+    )
+    rasa_events_db: str = Field(
+        default=str(ROOT / "var" / "events.db"),
+        description="SQLite file of Rasa's SQL event broker: the conversation data the "
+        "supervisor dashboard reads.",
+    )
     llm_base_url: str = Field(
         default="", description="OpenAI-compatible API base URL; empty: deterministic wording."
     )

@@ -4,6 +4,8 @@
     ├── NotFound                     404  an account, bill, case or offer that does not exist
     ├── InvalidInput                 422  input that can never be valid (malformed id, bad amount)
     ├── VerificationRequired         401  account data asked for before identity was verified
+    ├── NotAuthenticated             401  no, a wrong or an expired staff credential
+    ├── TooManyAttempts              429  sign-in attempts over the rate limit (retry later)
     ├── NotPermitted                 403  the actor may not do this
     │   └── ApprovalLimitExceeded    403  ... above the staff member's approval limit
     ├── Conflict                     409  the request collides with what is already recorded
@@ -34,6 +36,14 @@ class InvalidInput(DomainError):
 
 
 class VerificationRequired(DomainError):
+    pass
+
+
+class NotAuthenticated(DomainError):
+    pass
+
+
+class TooManyAttempts(DomainError):
     pass
 
 

@@ -17,6 +17,8 @@ from domain.records import (
     Adjustment,
     AdjustmentKind,
     Case,
+    CaseEvent,
+    CaseNote,
     CaseStatus,
     DecisionRecord,
     PaymentExtension,
@@ -150,8 +152,25 @@ class CaseRepository(Protocol):
         """Replace the drafted summary (written up after the case opened). Raises NotFound."""
         ...
 
-    def set_status(self, case_id: str, status: CaseStatus) -> None:
-        """Raises NotFound."""
+    def set_status(self, case_id: str, status: CaseStatus, at: datetime | None = None) -> None:
+        """Raises NotFound. ``at`` (resolved or closed): when the case was settled."""
+        ...
+
+    def set_claim(self, case_id: str, user: str | None, at: datetime | None) -> None:
+        """Who holds the case now (None: nobody); the caller checks who held it. Raises NotFound."""
+        ...
+
+
+class CaseNotes(Protocol):
+    def add(self, note: CaseNote) -> None: ...
+    def for_case(self, case_id: str) -> list[CaseNote]:
+        """Oldest first."""
+        ...
+
+
+class CaseEventOutbox(Protocol):
+    def publish(self, event: CaseEvent) -> None:
+        """Queued in this transaction; the webhook sender delivers it after the commit."""
         ...
 
 
@@ -186,6 +205,8 @@ class BackOffice(Protocol):
     audit: AuditTrail
     pin_attempts: PinAttemptLog
     flags: OperatorFlags
+    notes: CaseNotes
+    outbox: CaseEventOutbox
 
     def commit(self) -> None: ...
 

@@ -107,6 +107,29 @@ class Case(Record):
     verified: bool = False
     verified_at: datetime | None = None
     verified_by: str | None = None
+    claimed_by: str | None = None  # the person holding the case (a chat case: the bot is paused)
+    claimed_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+class CaseNote(Record):
+    """A private note of a person on a case (never shown to the customer)."""
+
+    id: str
+    case_id: str
+    author: str
+    text: str
+    at: datetime
+
+
+class CaseEvent(Record):
+    """Something an operator's own agent desktop may want to hear about, kept in a durable outbox
+    in the same transaction as the change (delivered later by the web app's webhook sender)."""
+
+    id: str
+    kind: str  # "case.created" or "case.decided"
+    case_id: str
+    at: datetime
 
 
 class DecisionRecord(Record):

@@ -21,13 +21,15 @@ from sqlalchemy.orm import Session
 from app.backoffice.codec import from_row, to_columns
 from app.backoffice.sessions import serialised_sessions
 from app.backoffice.sql_audit import SqlAuditChain, SqlDecisions, SqlTransitions
-from app.backoffice.sql_cases import SqlCases
+from app.backoffice.sql_cases import SqlCaseNotes, SqlCaseOutbox, SqlCases
 from app.backoffice.sql_money import SqlAdjustments, SqlExtensions
 from app.backoffice.tables import OperatorFlagRow, PinAttemptRow
 from domain.errors import StorageUnavailable
 from domain.ports import (
     AdjustmentRepository,
     AuditTrail,
+    CaseEventOutbox,
+    CaseNotes,
     CaseRepository,
     DecisionLog,
     ExtensionRepository,
@@ -111,6 +113,8 @@ class SqlBackOffice:
         self.transitions: TransitionLog = SqlTransitions(session, chain)
         self.pin_attempts: PinAttemptLog = SqlPinAttempts(session)
         self.flags: OperatorFlags = SqlFlags(session)
+        self.notes: CaseNotes = SqlCaseNotes(session)
+        self.outbox: CaseEventOutbox = SqlCaseOutbox(session)
 
     def commit(self) -> None:
         self._session.commit()

@@ -1,4 +1,4 @@
-"""Cases over SQLAlchemy, inside the back office's serialised transaction (see sql.py)."""
+"""Cases, their notes and their outbox events over SQLAlchemy, inside the back office's serialised transaction (see sql.py)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,13 @@ from sqlalchemy.orm import Session
 
 from app.backoffice.codec import from_row, to_columns
 from app.backoffice.sessions import insert_once
-from app.backoffice.tables import CaseRow, CounterRow
+from app.backoffice.tables import CaseEventRow, CaseNoteRow, CaseRow, CounterRow
 from domain.errors import NotFound
-from domain.records import Case, CaseStatus
+from domain.records import Case, CaseEvent, CaseNote, CaseStatus
 
 CASE_COUNTER = "case_reference"
 FIRST_CASE_NUMBER = 1001
+SETTLED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
 
 
 class SqlCases:
@@ -90,9 +91,49 @@ class SqlCases:
         row.summary = summary
         self._s.flush()
 
-    def set_status(self, case_id: str, status: CaseStatus) -> None:
+    def set_status(self, case_id: str, status: CaseStatus, at: datetime | None = None) -> None:
+        row = self._row(case_id)
+        row.status = status.value
+        if status in SETTLED and at is not None:
+            row.resolved_at = at
+        self._s.flush()
+
+    def set_claim(self, case_id: str, user: str | None, at: datetime | None) -> None:
+        row = self._row(case_id)
+        row.claimed_by, row.claimed_at = user, at
+        if row.status in (CaseStatus.OPEN.value, CaseStatus.CLAIMED.value):
+            row.status = (CaseStatus.CLAIMED if user else CaseStatus.OPEN).value
+        self._s.flush()
+
+    def _row(self, case_id: str) -> CaseRow:
         row = self._s.get(CaseRow, case_id)
         if row is None:
             raise NotFound(f"no case {case_id}")
-        row.status = status.value
-        self._s.flush()
+        return row
+
+
+class SqlCaseNotes:
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def add(self, note: CaseNote) -> None:
+        insert_once(self._s, CaseNoteRow(**to_columns(note)))
+
+    def for_case(self, case_id: str) -> list[CaseNote]:
+        rows = self._s.scalars(
+            select(CaseNoteRow)
+            .where(CaseNoteRow.case_id == case_id)
+            .order_by(CaseNoteRow.at, CaseNoteRow.id)
+        )
+        return [from_row(CaseNote, r) for r in rows]
+
+
+class SqlCaseOutbox:
+    """Queues case events for the webhook sender (app/web/webhooks.py) in this transaction."""
+
+    def __init__(self, session: Session) -> None:
+        self._s = session
+
+    def publish(self, event: CaseEvent) -> None:
+        row = CaseEventRow(**to_columns(event), status="pending", attempts=0, next_attempt_at=event.at)
+        insert_once(self._s, row)

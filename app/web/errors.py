@@ -1,7 +1,8 @@
 """The domain's exception tree mapped to HTTP, at the web app's edge: a JSON body, never a trace.
 
 NotFound 404 · NotPermitted (ApprovalLimitExceeded) 403 · Conflict (AlreadyDecided,
-IdempotencyConflict, FactsChanged) 409 · InvalidInput 422 · VerificationRequired 401 ·
+IdempotencyConflict, FactsChanged) 409 · InvalidInput 422 · VerificationRequired and
+NotAuthenticated 401 · TooManyAttempts 429 ·
 ExternalSystemError (StorageUnavailable, ExternalTimeout, ...) 503 · anything else 500
 """
 
@@ -18,8 +19,10 @@ from domain.errors import (
     DomainError,
     ExternalSystemError,
     InvalidInput,
+    NotAuthenticated,
     NotFound,
     NotPermitted,
+    TooManyAttempts,
     VerificationRequired,
 )
 
@@ -31,6 +34,8 @@ STATUS_FOR: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (InvalidInput, 422),
     (VerificationRequired, 401),
+    (NotAuthenticated, 401),
+    (TooManyAttempts, 429),
     (ExternalSystemError, 503),
 )
 

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.ids import new_id
 from domain.ports import BackOffice
-from domain.records import BOT, VERIFIED_BY_PIN, Case, CaseStatus
+from domain.records import BOT, VERIFIED_BY_PIN, Case, CaseEvent, CaseStatus
 from domain.usecases.deps import Deps
 
 
@@ -25,6 +25,15 @@ class Origin(BaseModel):
     actor: str = BOT
     conversation_id: str
     channel: str
+
+
+CASE_CREATED = "case.created"
+CASE_DECIDED = "case.decided"
+
+
+def publish_case_event(office: BackOffice, deps: Deps, kind: str, case_id: str) -> None:
+    """Into the webhook outbox, in the caller's transaction (so it is sent iff the change holds)."""
+    office.outbox.publish(CaseEvent(id=new_id("evt"), kind=kind, case_id=case_id, at=deps.clock.now()))
 
 
 def needs_approval(what: str, rules_fired: tuple[str, ...]) -> str:
@@ -68,6 +77,7 @@ def open_case_in(
         verified_by=VERIFIED_BY_PIN if account_id is not None else None,
     )
     office.cases.add(case)
+    publish_case_event(office, deps, CASE_CREATED, case.id)
     return Handoff(case=case, expected_wait_minutes=(ahead + 1) * deps.minutes_per_case)
 
 

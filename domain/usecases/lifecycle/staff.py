@@ -16,6 +16,7 @@ from domain.policy import Decision, StaffMember
 from domain.ports import BackOffice
 from domain.records import Adjustment, CaseStatus, Outcome, PaymentExtension, Status
 from domain.usecases.billing import current_and_previous
+from domain.usecases.cases import CASE_DECIDED, publish_case_event
 from domain.usecases.deps import Deps
 from domain.usecases.lifecycle.apply import begin_applying, post_and_record, record_decision
 from domain.usecases.lifecycle.kinds import Track, load_record, track_of_id
@@ -105,8 +106,7 @@ def approve(
             f"approved by {actor}" + (" with a changed proposal" if override else ""),
             **changes,
         )  # fmt: skip
-        if record.case_id is not None:
-            office.cases.set_status(record.case_id, CaseStatus.RESOLVED)
+        _settle_case(office, deps, record)
         office.commit()
     deps.checkpoint("after_record")
     return post_and_record(deps, track, applying, actor)
@@ -133,10 +133,16 @@ def reject(deps: Deps, record_id: str, user: str, *, reason: str) -> Step:
             actor=actor, at=now, reason=f"rejected by {actor}: {reason.strip()}",
             decided_by=actor, decided_at=now,
         )  # fmt: skip
-        if record.case_id is not None:
-            office.cases.set_status(record.case_id, CaseStatus.RESOLVED)
+        _settle_case(office, deps, record)
         office.commit()
     return Step(record=rejected, happened=Happened.REJECTED)
+
+
+def _settle_case(office: BackOffice, deps: Deps, record: Adjustment | PaymentExtension) -> None:
+    """A person decided the case's proposal: the case is resolved, and the outbox says so."""
+    if record.case_id is not None:
+        office.cases.set_status(record.case_id, CaseStatus.RESOLVED, deps.clock.now())
+        publish_case_event(office, deps, CASE_DECIDED, record.case_id)
 
 
 def _limit(member: StaffMember, record: Adjustment | PaymentExtension) -> str:
