@@ -75,6 +75,7 @@ def main() -> int:
             **tokens,
             "DATABASE_URL": settings.database_url,
             "RASA_TRACKER_DB": settings.tracker_store_db,
+            "RASA_EVENTS_DB": settings.rasa_events_db,
         },
     )
     stack = Stack(config)

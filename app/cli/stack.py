@@ -21,7 +21,7 @@ from typing import IO
 import httpx
 import yaml
 
-from app.settings import widget_origins
+from app.settings import Settings, widget_origins
 
 ROOT = Path(__file__).resolve().parents[2]
 BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
@@ -97,6 +97,7 @@ def isolated_config(folder: Path, **env: str) -> StackConfig:
         env={
             "DATABASE_URL": f"sqlite:///{folder / 'backoffice.db'}",
             "RASA_TRACKER_DB": str(folder / "tracker.db"),
+            "RASA_EVENTS_DB": str(folder / "events.db"),
             "RASA_TOKEN": secrets.token_urlsafe(16),
             "OPS_API_TOKEN": secrets.token_urlsafe(16),
             "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
@@ -187,6 +188,10 @@ class Stack:
             DEMO_MODE=str(self.config.demo_mode).lower(),
             VOICE_GATEWAY_SECRET=self.voice_secret,
         )
+        # bot/endpoints.yml reads it (the event broker: Rasa will not start without it) and the
+        # web app's dashboard reads the same file; settings give the default, as for `make run`.
+        if "RASA_EVENTS_DB" not in env:
+            env["RASA_EVENTS_DB"] = Settings().rasa_events_db
         # From this stack's config only: a value in the caller's shell must not widen it.
         env["WIDGET_ALLOWED_ORIGINS"] = (
             self.config.env.get("WIDGET_ALLOWED_ORIGINS") or self.config.allowed_origins()

@@ -38,6 +38,7 @@ def test_every_test_story_passes(live: LiveStack, tmp_path: Path) -> None:
         **os.environ,
         "ACTION_SERVER_URL": live.config.action_url,
         "RASA_TRACKER_DB": str(tmp_path / "tracker.db"),
+        "RASA_EVENTS_DB": str(tmp_path / "events.db"),
         "PYTHONPATH": str(ROOT),
         "PYTHONWARNINGS": "ignore",
         "RASA_TELEMETRY_ENABLED": "false",
