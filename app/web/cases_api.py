@@ -159,7 +159,7 @@ def build_cases_router(
 
     @router.post("/{case_id}/assign")
     def assign(case_id: str, body: AssignBody, user: Actor) -> dict[str, Any]:
-        console.assign_case(get_deps(), case_id, user.username, body.to)
+        takeover().assign(case_id, user.username, body.to)
         return one(case_id)
 
     @router.post("/{case_id}/notes")
