@@ -5,7 +5,7 @@ RASA := ../.venv/bot/bin/rasa
 export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: setup test-setup run test lint typecheck train validate reset bench nlu-compare soak verify-audit kill-switch-on kill-switch-off
+.PHONY: setup test-setup run test lint typecheck train validate reset bench nlu-compare soak verify-audit kill-switch-on kill-switch-off staff-add
 
 setup:  ## create both environments (idempotent)
 	@bash scripts/setup.sh
@@ -22,7 +22,7 @@ validate: setup  ## Rasa's own data checks, warnings included
 run: setup  ## migrate, seed, train if needed, then start Rasa, the action server and the web app
 	@$(APP) -m app.cli.run
 
-reset: setup  ## restore the demo back office to exactly the seed (also while running)
+reset: setup  ## restore the demo back office to the seed; claims, notes, console sessions and the webhook outbox go too
 	@$(APP) -m app.cli.db reset
 
 verify-audit: setup  ## check the hash chain of decisions and transitions; exit 1 at a break
@@ -34,10 +34,14 @@ kill-switch-on: setup  ## pause every bot-applied adjustment (effective immediat
 kill-switch-off: setup
 	@$(APP) -m app.cli.db kill-switch off
 
+staff-add: setup  ## create or re-password a console user on the policy's staff table: make staff-add NAME=alex
+	@$(APP) -m app.cli.db upgrade
+	@$(APP) -m app.cli.staff add $(NAME)
+
 lint: setup
 	@bash scripts/setup-test.sh --npm-only
 	@$(APP) -m ruff check .
-	@npx --no-install eslint app/web/widget
+	@npx --no-install eslint app/web/widget app/web/console/static
 
 typecheck: setup
 	@$(APP) -m mypy domain actions app billing_adapters

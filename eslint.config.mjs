@@ -1,11 +1,12 @@
-// eslint for the chat widget (app/web/widget), run by `make lint`.
+// eslint for the chat widget (app/web/widget) and the console's scripts (app/web/console/static),
+// both browser ES modules, run by `make lint`.
 import js from "@eslint/js";
 import globals from "globals";
 
 export default [
   js.configs.recommended,
   {
-    files: ["app/web/widget/**/*.js"],
+    files: ["app/web/widget/**/*.js", "app/web/console/static/**/*.js"],
     languageOptions: {
       ecmaVersion: 2022,
       sourceType: "module",

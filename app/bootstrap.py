@@ -28,6 +28,8 @@ from domain.usecases.deps import Deps
 from domain.usecases.llm_wording import ExplanationCache, LlmServices, prepare_bill_explanation
 
 if TYPE_CHECKING:
+    from app.backoffice.staff import StaffStore
+    from app.web.console.takeover import Takeover
     from app.web.voice.gateway import VoiceGateway
 
 log = logging.getLogger(__name__)
@@ -200,3 +202,37 @@ def prefetch_bill_explanation(account_id: str, conversation_id: str, channel: st
             log.warning("bill explanation prefetch failed: %s", error)
 
     executor.submit(run)
+
+
+def build_takeover(settings: Settings, on_case_event: Callable[[], None]) -> Takeover:
+    """The console's hold on a conversation: the back office plus Rasa's HTTP API."""
+    from app.web.console.rasa_conversations import RasaConversations
+    from app.web.console.takeover import Takeover
+
+    return Takeover(
+        get_deps, RasaConversations(settings.rasa_url, settings.rasa_token), on_case_event
+    )
+
+
+def build_staff_store(settings: Settings, deps: Deps) -> StaffStore:
+    """Console sign-in: staff, their sessions and tokens, and the sign-in rate limits."""
+    from app.backoffice.staff import SignInLimits, StaffStore
+
+    return StaffStore(
+        get_engine(settings.database_url, settings.db_busy_timeout_s),
+        SystemClock().now,
+        deps.policy.staff,
+        SignInLimits.from_settings(settings),
+    )
+
+
+_staff_store: StaffStore | None = None
+
+
+def get_staff_store() -> StaffStore:
+    global _staff_store
+    deps = get_deps()  # outside the lock, which is not re-entrant
+    with _lock:
+        if _staff_store is None:
+            _staff_store = build_staff_store(get_settings(), deps)
+        return _staff_store

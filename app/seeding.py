@@ -2,8 +2,9 @@
 
 One transaction deletes every row we own (BSS and back office: ledger, transitions, audit chain,
 cases, their claims and notes, console sessions and the webhook outbox; not the staff) and
-inserts the seed, so other processes see either the old state or the new one, never half. The audit chain starts anew with the seeded history. The seed time T
-is kept in operator_flags so ``make run`` can warn when the relative dates have gone stale.
+inserts the seed, so other processes see either the old state or the new one, never half.
+The audit chain starts anew with the seeded history. The seed time T is kept in operator_flags
+so ``make run`` can warn when the relative dates have gone stale.
 """
 
 from __future__ import annotations

@@ -133,34 +133,45 @@ class Settings(BaseSettings):
         "transferring (Twilio gives up after 15 s).",
     )
     console_idle_minutes: float = Field(
-        default=30, gt=0, description="A console session or staff API token unused this long "
-        "expires (minutes).",
+        default=30,
+        gt=0,
+        description="A console session or staff API token unused this long expires (minutes).",
     )
     console_session_max_hours: float = Field(
-        default=12, gt=0, description="A console session or staff token ends this long after "
+        default=12,
+        gt=0,
+        description="A console session or staff token ends this long after "
         "sign-in, however active (hours).",
     )
     sign_in_max_failures_per_user: int = Field(
-        default=5, ge=1, description="Failed sign-ins of one username within "
+        default=5,
+        ge=1,
+        description="Failed sign-ins of one username within "
         "SIGN_IN_WINDOW_MINUTES before it is refused (429) until the window passes.",
     )
     sign_in_max_failures_per_address: int = Field(
-        default=20, ge=1, description="Failed sign-ins from one client address within "
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address within "
         "SIGN_IN_WINDOW_MINUTES before it is refused (429).",
     )
     sign_in_window_minutes: float = Field(
         default=15, gt=0, description="The window of the sign-in rate limits (minutes)."
     )
     queue_sla_minutes: float = Field(
-        default=10, gt=0, description="Target wait before a case is claimed: the queue turns "
+        default=10,
+        gt=0,
+        description="Target wait before a case is claimed: the queue turns "
         "amber at half of it and red past it.",
     )
     case_webhook_url: str = Field(
-        default="", description="Where case.created and case.decided are posted (an "
+        default="",
+        description="Where case.created and case.decided are posted (an "
         "operator's own agent desktop). Empty: no webhook.",
     )
     case_webhook_secret: str = Field(
-        default="", description="Key of the webhook's X-Kestrel-Signature (HMAC-SHA256 of "
+        default="",
+        description="Key of the webhook's X-Kestrel-Signature (HMAC-SHA256 of "
         "timestamp + '.' + body). Required when CASE_WEBHOOK_URL is set.",
     )
     case_webhook_timeout_s: float = Field(

@@ -19,7 +19,9 @@ def _credit(record: Adjustment) -> str:
 def decision_text(record: Adjustment | PaymentExtension, balance_cents: int | None) -> str | None:
     """The decision in plain words; None while nobody has decided."""
     if record.status is Status.APPLIED and isinstance(record, Adjustment):
-        balance = "" if balance_cents is None else f" Your new balance is {format_cents(balance_cents)}."
+        balance = (
+            "" if balance_cents is None else f" Your new balance is {format_cents(balance_cents)}."
+        )
         return (
             f"Good news: a colleague approved your {_credit(record)} and it has been applied "
             f"(reference {record.bss_reference}).{balance}"

@@ -1,4 +1,5 @@
-"""Cases, their notes and their outbox events over SQLAlchemy, inside the back office's serialised transaction (see sql.py)."""
+"""Cases, their notes and their outbox events over SQLAlchemy, inside the back office's
+serialised transaction (see sql.py)."""
 
 from __future__ import annotations
 
@@ -135,5 +136,7 @@ class SqlCaseOutbox:
         self._s = session
 
     def publish(self, event: CaseEvent) -> None:
-        row = CaseEventRow(**to_columns(event), status="pending", attempts=0, next_attempt_at=event.at)
+        row = CaseEventRow(
+            **to_columns(event), status="pending", attempts=0, next_attempt_at=event.at
+        )
         insert_once(self._s, row)

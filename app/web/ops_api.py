@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
 from domain.errors import NotFound
-from domain.records import Adjustment, Case, CaseStatus, PaymentExtension
+from domain.records import Adjustment, Case, PaymentExtension
 from domain.usecases.audit import account_audit
 from domain.usecases.deps import Deps
 from domain.usecases.llm_wording import LlmServices, conversation_usage
@@ -90,17 +90,6 @@ def case_json(item: Case) -> dict[str, Any]:
     }
 
 
-def cases_json(deps: Deps, status: str | None, verified: bool | None) -> dict[str, Any]:
-    try:
-        wanted = CaseStatus(status) if status is not None else None
-    except ValueError as error:
-        known = ", ".join(s.value for s in CaseStatus)
-        raise ApiError(422, f"unknown case status {status!r}: expected one of {known}") from error
-    with deps.backoffice() as office:
-        cases = office.cases.listed(status=wanted, verified=verified)
-    return {"cases": [case_json(c) for c in cases]}
-
-
 def checked_account_id(account_id: str) -> str:
     if not ACCOUNT_ID.fullmatch(account_id):
         raise ApiError(422, f"malformed account id {account_id!r}: expected 6 digits")
@@ -175,11 +164,6 @@ def build_router(get_deps: Any, token: str, get_llm: Any) -> APIRouter:
     @router.get("/accounts/{account_id}")
     def get_account(account_id: str) -> dict[str, Any]:
         return account_json(get_deps(), account_id)
-
-    @router.get("/cases")
-    def get_cases(status: str | None = None, verified: bool | None = None) -> dict[str, Any]:
-        """Cases oldest first; ``?verified=false`` lists those whose customer is not verified."""
-        return cases_json(get_deps(), status, verified)
 
     @router.get("/audit")
     def get_audit(account_id: str) -> dict[str, Any]:

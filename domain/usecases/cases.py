@@ -33,7 +33,9 @@ CASE_DECIDED = "case.decided"
 
 def publish_case_event(office: BackOffice, deps: Deps, kind: str, case_id: str) -> None:
     """Into the webhook outbox, in the caller's transaction (so it is sent iff the change holds)."""
-    office.outbox.publish(CaseEvent(id=new_id("evt"), kind=kind, case_id=case_id, at=deps.clock.now()))
+    office.outbox.publish(
+        CaseEvent(id=new_id("evt"), kind=kind, case_id=case_id, at=deps.clock.now())
+    )
 
 
 def needs_approval(what: str, rules_fired: tuple[str, ...]) -> str:

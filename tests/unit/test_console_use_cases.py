@@ -56,7 +56,7 @@ def test_a_claimed_case_belongs_to_its_holder_and_a_second_person_gets_a_conflic
         console.claim_case(deps, case.id, "sam")
 
 
-def test_releasing_puts_the_case_back_in_the_queue_and_only_its_holder_or_a_supervisor_may() -> None:
+def test_releasing_puts_the_case_back_in_the_queue_only_by_its_holder_or_a_supervisor() -> None:
     deps = demo_deps()
     case = david_case(deps)
     console.claim_case(deps, case.id, "sam")
@@ -164,7 +164,9 @@ def test_the_queue_puts_waiting_money_first_then_the_longest_waiting() -> None:
         order = console.queue_order(office.cases.listed())
 
     assert [c.id for c in order] == [money.id, plain.id]
-    assert console.priority_of(money) == console.HIGH and console.priority_of(plain) == console.NORMAL
+    assert (
+        console.priority_of(money) == console.HIGH and console.priority_of(plain) == console.NORMAL
+    )
 
 
 def test_the_customer_hears_the_approved_credit_and_the_new_balance() -> None:
