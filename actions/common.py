@@ -24,10 +24,8 @@ from domain.usecases.lifecycle.offers import get_offer
 T = TypeVar("T")
 
 VERIFY_FORM = "verify_form"
-LOCKED_TEXT = (
-    "For your security I can't verify you again in this conversation. "
-    "I can connect you with a person from our team. Would you like that?"
-)
+LOCKED_ONLY = "For your security I can't verify you again in this conversation."
+LOCKED_TEXT = f"{LOCKED_ONLY} I can connect you with a person from our team. Would you like that?"
 REVERIFY_TEXT = "I need to verify your identity again before I change anything."
 LOCKED_HANDOFF = "verification locked"
 VERIFY_FIRST_QUESTION = "shall I verify who you are first, so the agent doesn't have to ask again?"

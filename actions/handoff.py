@@ -20,6 +20,7 @@ from actions.guard import Guarded
 from actions.pending import ASKED_FOR_PERSON, nothing_pending, wait_for_verify_first
 from actions.replies import handoff_text
 from actions.reply_metadata import handed_off
+from actions.takeover import back_to_person, holder_of
 from actions.writeup import write_up
 from domain.usecases.cases import request_person
 from domain.usecases.review import request_review
@@ -31,6 +32,11 @@ CLEARED: list[EventType] = [SlotSet("pending_offer", None), SlotSet("pending_req
 async def hand_off(
     dispatcher: CollectingDispatcher, tracker: Tracker, reason: str
 ) -> list[EventType]:
+    holder = await holder_of(tracker)
+    if holder:
+        # A person already holds this conversation (it was resumed for the bot to verify the
+        # customer): no second case, back to that person.
+        return [*CLEARED, *back_to_person(dispatcher, holder, "")]
     account_id = verified_account(tracker)
     declined_key = tracker.get_slot("last_declined")
     if account_id and declined_key:

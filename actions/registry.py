@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from actions.billing import ActionBalance, ActionDueDate, ActionExplainBill, ActionExplainCharge
+from actions.case_status import ActionCaseStatus
 from actions.common import GatedRequest, Handler
 from actions.credits import (
     ActionDisputeCharge,
@@ -25,6 +26,7 @@ REQUESTS: tuple[type[GatedRequest], ...] = (
     ActionDisputeCharge,
     ActionPaymentExtension,
     ActionOrderStatus,
+    ActionCaseStatus,
 )
 HANDLERS: dict[str, Handler] = {
     **{request.action_name: request.handler for request in REQUESTS},
@@ -42,6 +44,7 @@ ACTION_FOR_INTENT = {
     "dispute_charge": "action_dispute_charge",
     "request_extension": "action_payment_extension",
     "ask_order_status": "action_order_status",
+    "ask_case_status": "action_case_status",
 }
 
 PENDING_SEPARATOR = ","

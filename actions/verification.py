@@ -11,6 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import (
     LOCKED_HANDOFF,
+    LOCKED_ONLY,
     LOCKED_TEXT,
     VERIFY_FORM,
     call,
@@ -18,8 +19,9 @@ from actions.common import (
     verified_account,
 )
 from actions.guard import Guarded
-from actions.pending import Pending, wait_for_handoff
+from actions.pending import Pending, nothing_pending, wait_for_handoff
 from actions.registry import HANDLERS, PENDING_SEPARATOR
+from actions.takeover import back_to_person, holder_of
 from actions.writeup import wording_channel
 from app.bootstrap import prefetch_bill_explanation
 from domain.identity import Identifier, parse_identifier, parse_pin
@@ -29,6 +31,18 @@ NOT_VERIFIED = "I couldn't verify those details."
 LOCKED_OFFER = Pending(handoff_reason=LOCKED_HANDOFF).encode()
 # pending_request of a phone call's greeting: verify first, then "How can I help you today?"
 CALLER_FIRST = "caller_first"
+
+
+async def locked(
+    dispatcher: CollectingDispatcher, tracker: Tracker, opening: str
+) -> dict[str, Any]:
+    """No more PIN attempts here: offer a person, unless a person already holds the conversation
+    (then action_after_verification hands it back to them)."""
+    if await holder_of(tracker):
+        dispatcher.utter_message(text=f"{opening} {LOCKED_ONLY}".strip())
+        return {"verification_locked": True}
+    dispatcher.utter_message(text=f"{opening} {LOCKED_TEXT}".strip())
+    return {"verification_locked": True, "pending_offer": LOCKED_OFFER}
 
 
 class ValidateVerifyForm(Guarded, FormValidationAction):
@@ -50,8 +64,7 @@ class ValidateVerifyForm(Guarded, FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> dict[str, Any]:
         if await call(conversation_locked, tracker.sender_id):
-            dispatcher.utter_message(text=LOCKED_TEXT)
-            return {"identifier": None, "verification_locked": True, "pending_offer": LOCKED_OFFER}
+            return {"identifier": None, **await locked(dispatcher, tracker, "")}
         identifier = parse_identifier(str(value or ""))
         if identifier is None:
             dispatcher.utter_message(
@@ -78,12 +91,10 @@ class ValidateVerifyForm(Guarded, FormValidationAction):
                 "customer_name": outcome.first_name,
             }
         if outcome.conversation_locked:
-            dispatcher.utter_message(text=f"{NOT_VERIFIED} {LOCKED_TEXT}")
             return {
                 "pin": None,
                 "identifier": None,
-                "verification_locked": True,
-                "pending_offer": LOCKED_OFFER,
+                **await locked(dispatcher, tracker, NOT_VERIFIED),
             }
         dispatcher.utter_message(text=f"{NOT_VERIFIED} Let's try again.")
         return {"pin": None, "identifier": None}
@@ -101,13 +112,21 @@ class ActionAfterVerification(Guarded, Action):
         account_id = verified_account(tracker)
         pending = str(tracker.get_slot("pending_request") or "")
         events: list[EventType] = [SlotSet("pending_request", None)]
+        # A person holds the conversation (the console asked for this verification): tell the
+        # customer they continue with that person, and go silent again.
+        holder = await holder_of(tracker)
         if account_id is None:
+            if holder:  # the form ends unverified only when locked: the person takes it from here
+                return [*events, nothing_pending(), *back_to_person(dispatcher, holder, "")]
             return events
+        name = tracker.get_slot("customer_name") or "there"
+        if holder:
+            thanks = f"Thanks, {name}, you're verified."
+            return [*events, *back_to_person(dispatcher, holder, thanks)]
         # The explanation is the slow answer: start it now so it is ready when asked.
         await asyncio.to_thread(
             prefetch_bill_explanation, account_id, tracker.sender_id, wording_channel(tracker)
         )
-        name = tracker.get_slot("customer_name") or "there"
         dispatcher.utter_message(text=f"Thanks, {name}, you're verified.")
         handlers = [HANDLERS[a] for a in pending.split(PENDING_SEPARATOR) if a in HANDLERS]
         if not handlers:

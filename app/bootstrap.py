@@ -89,6 +89,7 @@ def build_deps(settings: Settings) -> Deps:
 
 
 _deps: Deps | None = None
+_staff_store: StaffStore | None = None
 
 
 def get_deps() -> Deps:
@@ -101,10 +102,12 @@ def get_deps() -> Deps:
 
 
 def use_deps(deps: Deps | None) -> None:
-    """Replace the process-wide dependencies (tests hand in fakes; None rebuilds from settings)."""
-    global _deps
+    """Replace the process-wide dependencies (tests hand in fakes; None rebuilds from settings).
+    The staff store is rebuilt too: it reads the same database and policy."""
+    global _deps, _staff_store
     with _lock:
         _deps = deps
+        _staff_store = None
 
 
 def build_voice_gateway(settings: Settings) -> VoiceGateway:
@@ -224,9 +227,6 @@ def build_staff_store(settings: Settings, deps: Deps) -> StaffStore:
         deps.policy.staff,
         SignInLimits.from_settings(settings),
     )
-
-
-_staff_store: StaffStore | None = None
 
 
 def get_staff_store() -> StaffStore:

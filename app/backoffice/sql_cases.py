@@ -17,6 +17,7 @@ from domain.records import Case, CaseEvent, CaseNote, CaseStatus
 CASE_COUNTER = "case_reference"
 FIRST_CASE_NUMBER = 1001
 SETTLED = (CaseStatus.RESOLVED, CaseStatus.CLOSED)
+OPEN_VALUES = (CaseStatus.OPEN.value, CaseStatus.CLAIMED.value)  # a held case is still open
 
 
 class SqlCases:
@@ -72,7 +73,7 @@ class SqlCases:
             self._s.scalars(
                 select(CaseRow).where(
                     CaseRow.conversation_id == conversation_id,
-                    CaseRow.status == CaseStatus.OPEN.value,
+                    CaseRow.status.in_(OPEN_VALUES),
                     CaseRow.verified.is_(False),
                 )
             )

@@ -119,7 +119,12 @@ def test_unverified_cases_are_listed_with_the_ops_token(
             "verified": False,
             "verified_at": None,
             "verified_by": None,
+            "claimed_by": None,
+            "claimed_at": None,
+            "priority": 1,
+            "adjustment": None,
             "created_at": "2026-11-22T20:54:35Z",
+            "resolved_at": None,
         }
     ]
     verified = api.get("/api/cases?verified=true&status=open", headers=AUTH).json()["cases"]
