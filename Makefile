@@ -34,9 +34,9 @@ kill-switch-on: setup  ## pause every bot-applied adjustment (effective immediat
 kill-switch-off: setup
 	@$(APP) -m app.cli.db kill-switch off
 
-staff-add: setup  ## create or re-password a console user on the policy's staff table: make staff-add NAME=alex
-	@$(APP) -m app.cli.db upgrade
-	@$(APP) -m app.cli.staff add $(NAME)
+staff-add: setup  ## create or re-password a console user of the policy's staff table: make staff-add NAME=alex [DISPLAY="Alex Doe"]
+	@test -n "$(NAME)" || { echo 'usage: make staff-add NAME=<user on the policy staff table> [DISPLAY="Full Name"]' >&2; exit 2; }
+	@$(APP) -m app.cli.staff add "$(NAME)" $(if $(DISPLAY),--name "$(DISPLAY)")
 
 lint: setup
 	@bash scripts/setup-test.sh --npm-only

@@ -291,6 +291,6 @@ def check_staff_at_start(settings: Settings, store: StaffStore) -> None:
     if weak:
         raise RuntimeError(
             f"staff {', '.join(weak)} still use a demo password and DEMO_MODE is off: set a new "
-            "password with `make staff-add USER=<name>` (python -m app.cli.staff add <name>) "
+            "password with `make staff-add NAME=<name>` (python -m app.cli.staff add <name>) "
             "or remove them (python -m app.cli.staff remove <name>)"
         )
