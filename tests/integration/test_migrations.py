@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -10,13 +11,29 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
+from sqlalchemy.orm import Session
 
 from app.backoffice.sql import SqlBackOfficeFactory
-from app.backoffice.tables import PinAttemptRow, backoffice_metadata
+from app.backoffice.staff import BEARER, SignInLimits, StaffStore
+from app.backoffice.tables import (
+    CaseEventRow,
+    CaseNoteRow,
+    CaseRow,
+    ConsoleSessionRow,
+    PinAttemptRow,
+    SignInFailureRow,
+    backoffice_metadata,
+)
 from app.db import alembic_config, make_engine, upgrade_to_head
+from app.policy_loader import load_policy
 from app.seeding import reset_demo, seed_if_empty, seed_is_stale, seeded_at
+from app.settings import Settings
 from billing_adapters.sql import SqlBss, bss_metadata
 from billing_adapters.sql.tables import BssAccount
+from domain.usecases import console
+from domain.usecases.cases import request_person
+from tests.unit.fakes import demo_deps
+from tests.unit.policy_fixtures import POLICY_FILE
 
 pytestmark = pytest.mark.integration
 
@@ -98,3 +115,27 @@ def test_sqlite_connections_use_wal_and_wait_for_the_lock(engine):
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_reset_clears_claims_notes_console_sessions_and_the_outbox_but_keeps_the_staff(engine):
+    reset_demo(engine, T)
+    store = StaffStore(
+        engine, lambda: T, load_policy(POLICY_FILE).staff, SignInLimits.from_settings(Settings())
+    )
+    store.ensure_demo_staff()
+    alex = store.authenticate("alex", "kestrel-alex", "127.0.0.1")
+    session = store.start_session(alex, BEARER)
+    deps = dataclasses.replace(demo_deps(), backoffice=SqlBackOfficeFactory(engine))
+    handoff = request_person(
+        deps, conversation_id="c1", account_id=None, channel="socketio", reason="asked"
+    )
+    console.claim_case(deps, handoff.case.id, "alex")
+    console.add_note(deps, handoff.case.id, "alex", "called back")
+
+    reset_demo(engine, T)
+
+    with Session(engine) as db:
+        for row in (CaseRow, CaseNoteRow, CaseEventRow, ConsoleSessionRow, SignInFailureRow):
+            assert db.scalar(select(func.count()).select_from(row)) == 0, row.__tablename__
+    assert store.session_user(session.secret, BEARER) is None
+    assert store.authenticate("alex", "kestrel-alex", "127.0.0.1").username == "alex"
