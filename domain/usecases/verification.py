@@ -68,8 +68,15 @@ def verify_identity(
         )
         failures = office.pin_attempts.failures_in_conversation(conversation_id)
         if matched and account_id is not None:
-            # A case opened before the customer verified now carries who they are.
-            office.cases.attach_customer(conversation_id, account_id, now, VERIFIED_BY_PIN)
+            # A case opened before the customer verified now carries who they are, and its
+            # write-up (drafted as "an unverified customer") says so.
+            for case_id in office.cases.attach_customer(
+                conversation_id, account_id, now, VERIFIED_BY_PIN
+            ):
+                case = office.cases.get(case_id)
+                if case is not None:
+                    later = f"Verified later in the conversation: account {account_id}, by PIN."
+                    office.cases.set_summary(case_id, f"{case.summary}\n{later}")
         office.commit()
     if matched and account_id is not None:
         account = deps.billing.get_account(account_id)

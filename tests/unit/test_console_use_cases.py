@@ -20,11 +20,13 @@ from domain.errors import (
     NotFound,
     NotPermitted,
 )
+from domain.identity import Identifier
 from domain.records import AdjustmentKind, Case, CaseStatus, Status
 from domain.usecases import console
 from domain.usecases.cases import Origin, request_person
 from domain.usecases.deps import Deps
 from domain.usecases.lifecycle.offers import offer_credit
+from domain.usecases.verification import verify_identity
 from tests.unit.fakes import FakeClock, demo_deps
 
 ORIGIN = Origin(conversation_id="conv-david", channel="socketio")
@@ -211,3 +213,18 @@ def test_the_transcript_shows_who_said_what_and_never_the_answer_to_a_pin_prompt
         ("agent", "Hi, I'm Alex.", "Alex"),
         ("customer", "4321 again", ""),
     ]
+
+
+def test_a_case_opened_before_verification_says_who_the_customer_turned_out_to_be() -> None:
+    deps = demo_deps()
+    handoff = request_person(
+        deps, conversation_id="conv-late", account_id=None, channel="socketio", reason="asked"
+    )
+
+    outcome = verify_identity(deps, "conv-late", Identifier(account_id="100004"), "1357")
+
+    case = console.get_case(deps, handoff.case.id)
+    assert outcome.verified and case.verified and case.account_id == "100004"
+    assert case.summary.splitlines()[-1] == (
+        "Verified later in the conversation: account 100004, by PIN."
+    )
