@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from domain.case_outcome import case_outcome_text, decision_text
 from domain.money import format_cents
 from domain.policy import Policy
 from domain.records import Adjustment, CaseStatus, PaymentExtension, Status
@@ -181,35 +182,6 @@ def person_name(username: str) -> str:
     return username[:1].upper() + username[1:]
 
 
-DISCUSS_HINT = 'If you\'d like to discuss it, just say "talk to a person".'
-
-
-def _decided_text(record: Adjustment | PaymentExtension, balance_cents: int | None) -> str:
-    if record.status is Status.APPLIED and isinstance(record, PaymentExtension):
-        return (
-            f"our team approved more time to pay: your new due date is {_on(record.new_due_date)}."
-        )
-    if record.status is Status.APPLIED and isinstance(record, Adjustment):
-        new_balance = (
-            "" if balance_cents is None else f" Your new balance is {format_cents(balance_cents)}."
-        )
-        return (
-            f"our team approved a {format_cents(record.amount_cents)} credit "
-            f"({record.description}), and it has been applied.{new_balance}"
-        )
-    if record.status is Status.APPLYING:
-        return (
-            f"our team approved the {_what(record)}, and our billing system is applying it now. "
-            "It will show on your account shortly."
-        )
-    if record.status is Status.REJECTED:
-        return f"I'm sorry, our team could not approve it (the {_what(record)}). {DISCUSS_HINT}"
-    return (
-        f"our team approved the {_what(record)}, but our billing system didn't accept the change, "
-        f"so nothing was changed yet. {DISCUSS_HINT}"
-    )
-
-
 def case_status_text(view: CaseStatusView) -> str:
     """Where the customer's case is, in plain words (never its internal reason or summary)."""
     case = view.case
@@ -226,11 +198,7 @@ def case_status_text(view: CaseStatusView) -> str:
     if case.status is CaseStatus.CLAIMED:
         holder = person_name(case.claimed_by) if case.claimed_by else "A colleague"
         return f"Your case {reference} is with our team: {holder} is working on it."
-    if view.decision is None or view.decision.status not in DECIDED:
-        return f"Your case {reference} is resolved: our team has dealt with it."
-    decided = _decided_text(view.decision, view.balance_cents)
-    return f"Your case {reference} has been decided: {decided}"
-
-
-# What a person's decision leaves a case's proposal as (anything else: nothing to tell yet).
-DECIDED = (Status.APPLIED, Status.APPLYING, Status.REJECTED, Status.FAILED)
+    decided = decision_text(view.decision, view.balance_cents) if view.decision else None
+    if decided is None:
+        return case_outcome_text(case, None, None)
+    return f"Your case {reference} has been decided. {decided}"

@@ -214,8 +214,10 @@ def test_handing_back_tells_the_outcome_then_resumes_the_bot(api: CasesApi) -> N
     assert [e["event"] for e, _ in posted] == ["pause", "bot", "resume"]
     (told, told_params), (resumed, resumed_params) = posted[1], posted[2]
     assert told["metadata"] == {"kestrel": {"state": "bot"}} and told_params == SENT
-    assert told["text"].startswith("You're back with the assistant.")
-    assert case.reference in told["text"]  # still open: the customer hears where it stands
+    assert (
+        told["text"]
+        == f"Your case {case.reference} is still open; a colleague will follow up with you."
+    )
     assert resumed == {"event": "resume"} and resumed_params == {}
 
 

@@ -123,7 +123,7 @@ def test_a_rejection_with_a_reason_is_recorded_and_moves_no_money(api: CasesApi)
     assert body["adjustment"]["decided_by"] == "agent:alex"
     assert api.balance(DAVID) == DAVID_OWES
     ((told, _),) = api.rasa.bot_messages("chat-david")
-    assert "couldn't approve" in told["text"]
+    assert "could not approve" in told["text"]
 
 
 def test_a_decision_on_a_case_with_nothing_pending_is_a_422(api: CasesApi) -> None:

@@ -189,7 +189,8 @@ def test_the_customer_hears_a_rejection_and_an_open_case_is_still_open() -> None
     step = console.decide_case(deps, case.id, "alex", "reject", reason="signed up on the web")
     text = case_outcome_text(console.get_case(deps, case.id), step.record, None)
 
-    assert "couldn't approve it" in text and "Nothing on your account has changed" in text
+    assert "could not approve your $180.00 credit" in text
+    assert "Nothing on your account has changed" in text
 
 
 def test_the_transcript_shows_who_said_what_and_never_the_answer_to_a_pin_prompt() -> None:

@@ -23,7 +23,6 @@ log = logging.getLogger(__name__)
 
 VOICE = "voice"
 LONGEST_REPLY = 1000
-HAND_BACK_OPENING = "You're back with the assistant."
 
 
 def has_live_chat(case: Case) -> bool:
@@ -80,7 +79,8 @@ class Takeover:
         before = console.get_case(deps, case_id)
         case = console.release_case(deps, case_id, user)
         if has_live_chat(case) and before.claimed_by is not None:
-            self._rasa.hand_back(case.conversation_id, f"{HAND_BACK_OPENING} {self.outcome(case)}")
+            # The widget itself says "You're back with the automated assistant" on the hand back.
+            self._rasa.hand_back(case.conversation_id, self.outcome(case))
         return case
 
     def decide(
