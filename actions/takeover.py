@@ -2,6 +2,8 @@
 
 - A typed ``/restart`` still reaches the policies while paused (Rasa lets that one intent
   through), and Rasa's own ``action_restart`` would un-pause: ours keeps the pause.
+- A new session (the customer writes after ``session_expiration_time`` idle minutes) resets the
+  tracker, which would un-pause too: our ``action_session_start`` keeps the pause.
 - The console asks the bot to verify the customer (``POST /conversations/{id}/execute`` with
   ``action_verify_for_agent``); once verified, the bot hands the conversation back to the person.
 """
@@ -19,6 +21,7 @@ from rasa_sdk.events import (
     EventType,
     FollowupAction,
     Restarted,
+    SessionStarted,
     SlotSet,
 )
 from rasa_sdk.executor import CollectingDispatcher
@@ -72,6 +75,49 @@ class ActionRestart(Guarded, Action):
         if "utter_restart" in (domain.get("responses") or {}):
             dispatcher.utter_message(response="utter_restart")
         return [Restarted()]
+
+
+def carried_over_slots(tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+    """The old session's slots, if the domain carries them over (ours does not: verification
+    ends with the session). What Rasa's ActionSessionStart does; no domain (a selective-domain
+    endpoint) carries nothing over."""
+    if not (domain.get("session_config") or {}).get("carry_over_slots_to_new_session", False):
+        return []
+    slots: list[EventType] = []
+    for event in tracker.applied_events():
+        if event.get("event") == "session_started":  # where Rasa's applied_events starts over too
+            slots = []
+        elif event.get("event") == "slot":
+            slots.append(
+                {**SlotSet(event["name"], event.get("value")), "metadata": event.get("metadata")}
+            )
+    return slots
+
+
+class ActionSessionStart(Guarded, Action):
+    """A new session: Rasa's own session start, still paused when a person held the old one.
+
+    Rasa runs it (listed in the domain, a default action is the action server's) before it logs
+    the message that started the session, on the old session's tracker: ``tracker.is_paused()``
+    is the old session's pause. SessionStarted resets the tracker, un-pausing it, so the pause is
+    logged again right after it and the customer's message reaches the person, not the bot.
+    Slots are not carried over (``carry_over_slots_to_new_session: false``): a customer verified
+    in the old session verifies again in the new one, held or not.
+    """
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[EventType]:
+        paused: list[EventType] = [ConversationPaused()] if tracker.is_paused() else []
+        return [
+            SessionStarted(),
+            *paused,
+            *carried_over_slots(tracker, domain),
+            ActionExecuted(ACTION_LISTEN),
+        ]
 
 
 class ActionVerifyForAgent(Guarded, Action):

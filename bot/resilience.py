@@ -3,7 +3,9 @@
 Measured in Rasa 3.6.21's source and on this stack:
 - an unreachable or failing action server makes ``RemoteAction.run`` raise; the processor logs
   it and *drops the action's events*: the customer hears nothing. Here the customer hears an
-  apology with a way forward, and the log says which action failed;
+  apology with a way forward, and the log says which action failed. Our ``action_session_start``
+  (it keeps a person's pause) is the exception: dropping its events would keep the expired
+  session, verification included, so the session starts here with Rasa's own action instead;
 - a tracker store that cannot be imported is silently replaced by an ``InMemoryTrackerStore``
   (a warning only): every conversation would be forgotten on restart and PIN redaction skipped.
   Here Rasa refuses to start;
@@ -36,6 +38,18 @@ class TrackerStoreUnavailable(Exception):
     """The conversation store failed; the turn must stop rather than continue on nothing."""
 
 
+async def _session_start_here(output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
+    """Rasa's own session start (nothing carried over), keeping a person's pause."""
+    from rasa.core.actions.action import ActionSessionStart
+    from rasa.shared.core.events import ConversationPaused, SessionStarted
+
+    events = list(await ActionSessionStart().run(output_channel, nlg, tracker, domain))
+    if tracker.is_paused():
+        started = next(i for i, e in enumerate(events) if isinstance(e, SessionStarted))
+        events.insert(started + 1, ConversationPaused())
+    return events
+
+
 def _install_action_apology() -> None:
     from rasa.core.actions import action
     from rasa.shared.core.events import BotUttered
@@ -54,6 +68,8 @@ def _install_action_apology() -> None:
                 tracker.sender_id,
                 error,
             )
+            if self.name() == action.ACTION_SESSION_START_NAME:
+                return await _session_start_here(output_channel, nlg, tracker, domain)
             return [BotUttered(text=ACTION_TROUBLE, data={})]
 
     action.RemoteAction.run = run

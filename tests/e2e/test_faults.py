@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ from bot.resilience import ACTION_TROUBLE, TRACKER_TROUBLE
 from domain.errors import ExternalSystemError
 from domain.usecases.audit import AuditReport, verify_audit
 from tests.e2e.conftest import LiveStack
+from tests.e2e.test_takeover_bot import idle_conversation, new_sessions
+from tests.e2e.test_takeover_bot import tracker as conversation_state
 
 pytestmark = pytest.mark.e2e
 
@@ -608,6 +611,26 @@ def test_an_unreachable_action_server_gets_an_apology_and_service_returns_after_
     bench.respawn("actions")
     assert BALANCE_TEXT in said(bench, sender, BALANCE), "still verified"
     assert_nothing_changed(bench)
+
+
+def test_a_session_start_without_the_action_server_ends_the_verification_and_keeps_a_pause(
+    bench: FaultStack,
+) -> None:
+    held, free = f"e2e-held-{uuid.uuid4().hex[:8]}", f"e2e-free-{uuid.uuid4().hex[:8]}"
+    held_at = idle_conversation(bench, held, paused=True)  # verified two hours ago
+    free_at = idle_conversation(bench, free, paused=False)
+    bench.stack.kill("actions")
+
+    assert bench.say(held, "hello?") == []  # a person still holds it: silent
+    assert bench.say(free, BALANCE) == [ACTION_TROUBLE]  # the balance action itself fails
+
+    assert "custom action action_session_start failed" in bench.new_log("rasa")
+    for sender, at, paused in ((held, held_at, True), (free, free_at, False)):
+        state = conversation_state(bench, sender)
+        assert len(new_sessions(state, since=at + 60)) == 1, sender
+        assert state["paused"] is paused and state["slots"]["verified_account"] is None
+    bench.respawn("actions")
+    assert BALANCE_TEXT not in said(bench, free, BALANCE), "verification ended with the session"
 
 
 def test_a_failing_tracker_store_stops_the_turn_with_an_apology_and_the_conversation_survives(

@@ -1,13 +1,14 @@
 """The bot's side of a live takeover on the real stack, driven through Rasa's own HTTP API (what
-the console does): a paused conversation gets no reply, not even to a typed /restart, and stays
-paused; resumed, the bot answers again; the console's "verify the customer" runs the verify form
-in the held conversation and hands it back to the person; and a verified customer hears the
-status of their case.
+the console does): a paused conversation gets no reply, not even to a typed /restart or in a new
+session after the customer was idle, and stays paused; resumed, the bot answers again; the
+console's "verify the customer" runs the verify form in the held conversation and hands it back
+to the person; and a verified customer hears the status of their case.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from datetime import datetime, timezone
 from typing import Any
 
@@ -93,6 +94,66 @@ def test_a_paused_conversation_gets_no_reply_even_to_a_typed_restart(
     append_event(live, sender, "resume")
     assert "automated assistant" in say(live, sender, "hello again")
     assert tracker(live, sender)["paused"] is False
+
+
+def idle_conversation(live: LiveStack, sender: str, *, paused: bool) -> float:
+    """A verified conversation whose every event is two hours old (the session expires after 60
+    idle minutes), held by a person if ``paused``. Returns the time of its events."""
+    at = time.time() - 2 * 3600
+    parse = {"text": "get me a human", "intent": {"name": "request_human", "confidence": 1.0}}
+    events: list[dict[str, Any]] = [
+        {"event": "action", "name": "action_session_start", "timestamp": at},
+        {"event": "session_started", "timestamp": at},
+        {"event": "action", "name": "action_listen", "timestamp": at},
+        {"event": "user", "text": "get me a human", "parse_data": parse, "timestamp": at + 1},
+        {"event": "slot", "name": "verified_account", "value": DAVID.account, "timestamp": at + 2},
+    ]
+    if paused:
+        events.append({"event": "pause", "timestamp": at + 3})
+    rasa(live, "POST", f"{sender}/tracker/events", json=events)
+    return at
+
+
+def new_sessions(state: dict[str, Any], since: float) -> list[dict[str, Any]]:
+    return [
+        e for e in state["events"] if e["event"] == "session_started" and e["timestamp"] > since
+    ]
+
+
+def test_a_held_conversation_stays_paused_in_the_new_session_after_the_customer_was_idle(
+    live: LiveStack, sender: str
+) -> None:
+    at = idle_conversation(live, sender, paused=True)
+    assert tracker(live, sender)["paused"] is True
+
+    assert live.say(sender, "hello?") == []
+
+    state = tracker(live, sender)
+    assert state["paused"] is True
+    assert len(new_sessions(state, since=at + 60)) == 1  # Rasa started a new session...
+    started = [e["event"] for e in state["events"]].index("session_started", 2)
+    # ... and our action_session_start paused it again, before the customer's message.
+    assert [e["event"] for e in state["events"][started:]] == [
+        "session_started",
+        "pause",
+        "action",
+        "user",
+    ]
+    assert user_texts(state)[-1] == "hello?"
+    assert state["slots"]["verified_account"] is None  # verification ends with the session
+
+
+def test_a_conversation_nobody_holds_is_answered_in_the_new_session_after_the_customer_was_idle(
+    live: LiveStack, sender: str
+) -> None:
+    at = idle_conversation(live, sender, paused=False)
+
+    assert live.say(sender, "hello?") != []
+
+    state = tracker(live, sender)
+    assert state["paused"] is False
+    assert len(new_sessions(state, since=at + 60)) == 1
+    assert state["slots"]["verified_account"] is None
 
 
 def test_the_agent_has_the_bot_verify_the_customer_then_the_bot_is_silent_again(

@@ -1,6 +1,7 @@
 """The bot's side of a live takeover: silent while a person holds the conversation (even after a
-typed /restart), verifying the customer when the console asks, back to the person once verified;
-and a customer asking after their case hears its status once verified."""
+typed /restart, or in a new session after the customer was idle), verifying the customer when
+the console asks, back to the person once verified; and a customer asking after their case hears
+its status once verified."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.case_status import ActionCaseStatus
 from actions.handoff import ActionHandoffNow
-from actions.takeover import ActionRestart, ActionVerifyForAgent
+from actions.takeover import ActionRestart, ActionSessionStart, ActionVerifyForAgent
 from actions.verification import ActionAfterVerification, ValidateVerifyForm
 from domain.records import AdjustmentKind, Case
 from domain.usecases.case_status import case_reference_in, case_status, holder_of_conversation
@@ -22,7 +24,7 @@ from domain.usecases.console import claim_case, decide_case, release_case
 from domain.usecases.deps import Deps
 from domain.usecases.lifecycle.offers import offer_credit, offer_extension
 from domain.usecases.lifecycle.transitions import Happened
-from tests.unit.test_actions import DOMAIN, slots_set, texts
+from tests.unit.test_actions import DOMAIN, ROOT, slots_set, texts
 
 SENDER = "conv-held"
 DAVID, ANA = "100004", "100001"
@@ -118,6 +120,74 @@ async def test_a_restart_nobody_holds_says_utter_restart_when_the_domain_has_it(
     events = await ActionRestart().run(dispatcher, tracker(said("/restart", "restart")), domain)
     assert kinds(events) == ["restart"]
     assert [m["response"] for m in dispatcher.messages] == ["utter_restart"]
+
+
+# ---------------------------------------------------------------------------------------------
+# A new session (the customer writes after session_expiration_time idle minutes)
+# ---------------------------------------------------------------------------------------------
+
+# The domain as the action server receives it: ours does not carry slots over.
+BOT_DOMAIN: dict[str, Any] = yaml.safe_load((ROOT / "bot" / "domain.yml").read_text())
+LISTEN = {"event": "action", "name": "action_listen", "policy": None, "confidence": None}
+
+
+def slot(name: str, value: Any) -> dict[str, Any]:
+    return {"event": "slot", "name": name, "value": value, "metadata": {}}
+
+
+def old_session(*, paused: bool) -> Tracker:
+    """What Rasa sends at a session start: the old session, before SessionStarted."""
+    return tracker(
+        said("hi", "greet"),
+        slot("verified_account", DAVID),
+        said("get me a human", "request_human"),
+        paused=paused,
+        verified_account=DAVID,
+    )
+
+
+async def test_a_new_session_of_a_held_conversation_is_paused_again(deps: Deps) -> None:
+    assert BOT_DOMAIN["session_config"]["carry_over_slots_to_new_session"] is False
+    dispatcher = CollectingDispatcher()
+    events = await ActionSessionStart().run(dispatcher, old_session(paused=True), BOT_DOMAIN)
+    # SessionStarted resets the tracker (un-pausing it): the pause follows it at once, and the
+    # verification does not carry over.
+    assert events == [
+        {"event": "session_started", "timestamp": None},
+        {"event": "pause", "timestamp": None},
+        {**LISTEN, "timestamp": None},
+    ]
+    assert dispatcher.messages == []
+
+
+async def test_a_new_session_nobody_holds_is_rasas_own_session_start(deps: Deps) -> None:
+    dispatcher = CollectingDispatcher()
+    events = await ActionSessionStart().run(dispatcher, old_session(paused=False), BOT_DOMAIN)
+    # Rasa's ActionSessionStart with carry_over_slots_to_new_session false.
+    assert events == [
+        {"event": "session_started", "timestamp": None},
+        {**LISTEN, "timestamp": None},
+    ]
+    assert dispatcher.messages == []
+    # A first conversation (Rasa sends an empty tracker) starts the same way.
+    first = Tracker.from_dict({**old_session(paused=False).current_state(), "events": []})
+    assert await ActionSessionStart().run(CollectingDispatcher(), first, BOT_DOMAIN) == events
+
+
+async def test_a_domain_that_carries_slots_over_gets_the_old_sessions_slots_like_rasas(
+    deps: Deps,
+) -> None:
+    carrying = {"session_config": {"carry_over_slots_to_new_session": True}}
+    t = tracker(
+        slot("customer_name", "Ana"),
+        {"event": "session_started", "timestamp": None},
+        slot("verified_account", DAVID),
+        said("hi", "greet"),
+        paused=True,
+    )
+    events = await ActionSessionStart().run(CollectingDispatcher(), t, carrying)
+    assert kinds(events) == ["session_started", "pause", "slot", "action"]
+    assert slots_set(events) == {"verified_account": DAVID}  # the latest session's slots only
 
 
 # ---------------------------------------------------------------------------------------------
@@ -305,8 +375,8 @@ async def test_an_approved_credit_says_the_amount_and_the_new_balance(deps: Deps
     case_id = davids_pending_case(deps)
     decide_case(deps, case_id, "alex", "approve")
     reply = await status_reply("did my case get approved", DAVID)
-    assert reply.startswith(f"Your case {reference_of(deps, case_id)} has been decided: our team")
-    assert "approved a $180.00 credit" in reply
+    assert reply.startswith(f"Your case {reference_of(deps, case_id)} has been decided. Good news")
+    assert "our team approved your $180.00 credit" in reply
     assert "Your new balance is $74.10." in reply
 
 
@@ -316,14 +386,14 @@ async def test_an_approved_extension_says_the_new_due_date(deps: Deps) -> None:
     decided = decide_case(deps, step.record.case_id, "alex", "approve")
     new_due = decided.record.new_due_date  # type: ignore[union-attr]
     reply = await status_reply("any update on my case please", ANA)
-    assert f"your new due date is {new_due:%B} {new_due.day}." in reply
+    assert f"Your new due date is {new_due:%B} {new_due.day}." in reply
 
 
 async def test_a_rejected_proposal_says_our_team_could_not_approve_it(deps: Deps) -> None:
     case_id = davids_pending_case(deps)
     decide_case(deps, case_id, "sam", "reject", reason="charge was confirmed with the provider")
     reply = await status_reply("what did your team decide about my case", DAVID)
-    assert "our team could not approve it" in reply and "$180.00 credit" in reply
+    assert "our team could not approve your $180.00 credit" in reply
     assert "confirmed with the provider" not in reply  # the staff's reason stays internal
 
 
