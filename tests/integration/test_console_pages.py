@@ -6,7 +6,6 @@ loopback that records what the console sent. The live feed is read from a real u
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import threading
 from collections.abc import Iterator
@@ -16,38 +15,24 @@ from typing import Any
 import httpx
 import pytest
 import uvicorn
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from app.backoffice.sql import SqlBackOfficeFactory
-from app.backoffice.staff import SignInLimits, StaffStore
-from app.db import make_engine
-from app.policy_loader import load_policy
-from app.settings import Settings
-from app.web.console.auth import build_console_auth
-from app.web.console.guards import install_console_handlers
 from app.web.console.pages import build_console_pages
 from app.web.console.queue_feed import QueueFeed, queue_events
 from app.web.console.rasa_conversations import RasaConversations
 from app.web.console.takeover import Takeover
 from app.web.console.templating import static_router
-from app.web.errors import install_error_handlers
-from billing_adapters.sql import SqlBss
-from domain.usecases.deps import Deps
-from tests.integration.cases_api_app import (
-    CHEAP,
-    DAVID,
-    PASSWORDS,
-    CasesApi,
+from tests.integration.cases_api_app import DAVID, CasesApi
+from tests.integration.console_app import (
+    console_app,
+    console_parts,
+    sign_in,
     staffed_template_fixture,  # noqa: F401  (the seeded demo with its staff)
 )
-from tests.integration.conftest import SEED_TIME
 from tests.integration.fake_rasa import FakeRasa, fake_rasa_fixture  # noqa: F401
-from tests.unit.fakes import POLICY_FILE, FakeClock
 
 pytestmark = pytest.mark.integration
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 ROW = re.compile(r'<tr data-case-id="([^"]+)" data-reference="([^"]+)">')
 
 
@@ -57,18 +42,8 @@ class Pages(CasesApi):
     csrf = ""
 
     def sign_in(self, user: str) -> None:
-        self.client.cookies.clear()
-        token = CSRF.search(self.client.get("/console/login").text)
-        assert token is not None
-        signed = self.client.post(
-            "/console/login", follow_redirects=False,
-            data={"username": user, "password": PASSWORDS[user], "csrf_token": token[1]},
-        )  # fmt: skip
-        assert signed.status_code == 303, signed.text
-        queue = self.client.get("/console/")
-        found = CSRF.search(queue.text)
-        assert found is not None, queue.text[:500]
-        self.csrf = found[1]
+        self.csrf = sign_in(self.client, user)
+        assert self.csrf, "the queue page shows no CSRF token"
 
     def post(self, case_id: str, what: str, **fields: str) -> httpx.Response:
         data = {"csrf_token": self.csrf, **fields}
@@ -86,33 +61,15 @@ class Pages(CasesApi):
 
 @pytest.fixture
 def pages(staffed_template: Path, tmp_path: Path, fake_rasa: FakeRasa) -> Iterator[Pages]:
-    path = tmp_path / "backoffice.db"
-    shutil.copy(staffed_template, path)
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, database_url=f"sqlite:///{path}", demo_mode=True, queue_sla_minutes=10,
-    )  # fmt: skip
-    engine = make_engine(settings.database_url)
-    clock = FakeClock(SEED_TIME)  # the demo's relative dates hold at the seed time
-    bss = SqlBss(engine, clock)
-    policy = load_policy(POLICY_FILE)
-    deps = Deps(
-        billing=bss, orders=bss, network=bss, backoffice=SqlBackOfficeFactory(engine),
-        clock=clock, policy=policy,
-    )  # fmt: skip
-    store = StaffStore(engine, clock.now, policy.staff, SignInLimits.from_settings(settings), CHEAP)
-    takeover = Takeover(lambda: deps, RasaConversations(fake_rasa.url, fake_rasa.token))
-    auth = build_console_auth(settings, lambda: store)
-    app = FastAPI()
-    install_error_handlers(app)
-    install_console_handlers(app)
-    app.include_router(auth.router)
-    app.include_router(static_router())
-    app.include_router(build_console_pages(lambda: deps, auth, lambda: takeover, settings))
+    parts = console_parts(staffed_template, tmp_path, queue_sla_minutes=10)
+    takeover = Takeover(lambda: parts.deps, RasaConversations(fake_rasa.url, fake_rasa.token))
+    console = build_console_pages(lambda: parts.deps, parts.auth, lambda: takeover, parts.settings)
+    app = console_app(parts, static_router(), console)
     with TestClient(app) as client:
-        world = Pages(engine, deps, fake_rasa, app, client)
+        world = Pages(parts.engine, parts.deps, fake_rasa, app, client)
         world.sign_in("alex")
         yield world
-    engine.dispose()
+    parts.engine.dispose()
 
 
 def headings(html: str, level: int) -> list[str]:

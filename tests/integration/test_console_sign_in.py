@@ -1,8 +1,10 @@
 """Staff sign-in through HTTP: the console's cookie session, CSRF, rate limits, /api/token and
-the dependencies that guard pages and APIs, on a migrated SQLite file and a clock we control.
+the dependencies that guard pages and APIs, on a copy of the seeded demo with its staff and a
+clock we control.
 
-The app is built as app/web/main.py builds the console's part: the error handlers, the console's
-handlers and sign-in router, its static files, plus a few test routes behind each dependency.
+The app is console_app.py's, as app/web/main.py builds the console's part: the error handlers, the
+console's handlers and sign-in router, its static files, plus a few test routes behind each
+dependency.
 """
 
 # No ``from __future__ import annotations``: FastAPI resolves the probe routes' annotations at
@@ -30,20 +32,20 @@ from app.cli import staff as staff_cli
 from app.db import make_engine
 from app.policy_loader import load_policy
 from app.settings import Settings
-from app.web.console.auth import ConsoleAuth, build_console_auth
-from app.web.console.guards import install_console_handlers
+from app.web.console.auth import ConsoleAuth
 from app.web.console.templating import render, static_router
-from app.web.errors import install_error_handlers
-from tests.integration.conftest import SEED_TIME
+from tests.integration.console_app import (
+    CSRF,
+    PASSWORDS,
+    console_app,
+    console_parts,
+    staffed_template_fixture,  # noqa: F401  (the seeded demo with its staff)
+)
 from tests.unit.fakes import POLICY_FILE, FakeClock
 
 pytestmark = pytest.mark.integration
 
 OPS_TOKEN = "ops-token-of-the-sign-in-tests"
-PASSWORDS = {"alex": "kestrel-alex", "sam": "kestrel-sam"}
-# Cheap argon2 parameters: these tests sign in often; the store's default is the library's.
-CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 @dataclass
@@ -58,7 +60,7 @@ class Console:
         """Open the sign-in page; returns the form's CSRF token (its cookie is in the jar)."""
         page = (client or self.client).get("/console/login", params={"next": next} if next else {})
         assert page.status_code == 200, page.text
-        match = CSRF_FIELD.search(page.text)
+        match = CSRF.search(page.text)
         assert match is not None
         return match.group(1)
 
@@ -80,7 +82,7 @@ class Console:
         assert self.sign_in(user, client=self.client).status_code == 303
         page = self.client.get("/console/")
         assert page.status_code == 200, page.text
-        match = CSRF_FIELD.search(page.text)
+        match = CSRF.search(page.text)
         assert match is not None
         return match.group(1)
 
@@ -129,36 +131,14 @@ def settings_for(url: str, **values: Any) -> Settings:
     return Settings(_env_file=None, database_url=url, ops_api_token=OPS_TOKEN, **values)
 
 
-@pytest.fixture(scope="module")
-def staffed_template(migrated_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("staffed") / "staffed.db"
-    shutil.copy(migrated_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    limits = SignInLimits.from_settings(Settings(_env_file=None))
-    staff = load_policy(POLICY_FILE).staff
-    StaffStore(engine, lambda: SEED_TIME, staff, limits, CHEAP).ensure_demo_staff()
-    engine.dispose()
-    return path
-
-
 def build_console(template: Path, tmp_path: Path, **values: Any) -> Iterator[Console]:
-    path = tmp_path / "backoffice.db"
-    shutil.copy(template, path)
-    settings = settings_for(f"sqlite:///{path}", **values)
-    engine, clock = make_engine(settings.database_url), FakeClock(SEED_TIME)
-    limits = SignInLimits.from_settings(settings)
-    store = StaffStore(engine, clock.now, load_policy(POLICY_FILE).staff, limits, CHEAP)
-    app = FastAPI()
-    install_error_handlers(app)
-    install_console_handlers(app)
-    auth = build_console_auth(settings, lambda: store)
-    app.include_router(auth.router)
-    app.include_router(static_router())
+    parts = console_parts(template, tmp_path, ops_api_token=OPS_TOKEN, **values)
+    app = console_app(parts, static_router())
     changes: list[str] = []
-    mount_probe_routes(app, auth, changes)
+    mount_probe_routes(app, parts.auth, changes)
     with TestClient(app, follow_redirects=False) as client:
-        yield Console(engine, clock, app, client, changes)
-    engine.dispose()
+        yield Console(parts.engine, parts.clock, app, client, changes)
+    parts.engine.dispose()
 
 
 @pytest.fixture

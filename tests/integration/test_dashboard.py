@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,23 +17,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, select, update
 
-from app.backoffice.sql import SqlBackOfficeFactory
-from app.backoffice.staff import SignInLimits, StaffStore
 from app.backoffice.tables import DecisionRow, OperatorActionRow, OperatorFlagRow
 from app.db import make_engine
-from app.policy_loader import load_policy
-from app.settings import Settings
-from app.web.console.auth import build_console_auth
 from app.web.console.dashboard import build_dashboard_router
-from app.web.console.guards import install_console_handlers
 from app.web.console.templating import static_router
-from app.web.errors import install_error_handlers
-from billing_adapters.sql import SqlBss
 from domain.ids import new_id
 from domain.money import format_cents
 from domain.records import BOT, AdjustmentKind, DecisionRecord, Outcome, PinAttempt
@@ -44,13 +33,15 @@ from domain.usecases.deps import Deps
 from domain.usecases.lifecycle.offers import accept_offer, offer_credit, offer_extension
 from domain.usecases.lifecycle.transitions import Happened
 from tests.integration.conftest import SEED_TIME
-from tests.unit.fakes import POLICY_FILE, FakeClock
+from tests.integration.console_app import (
+    console_app,
+    console_parts,
+    sign_in,
+    staffed_template_fixture,  # noqa: F401  (the seeded demo with its staff)
+)
+from tests.unit.fakes import FakeClock
 
 pytestmark = pytest.mark.integration
-
-PASSWORDS = {"alex": "kestrel-alex", "sam": "kestrel-sam"}
-CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 # Rasa 3.6's SQLEventBroker.SQLBrokerEvent (rasa/core/brokers/sql.py), rebuilt for the test.
 BROKER_EVENTS = Table(
@@ -74,20 +65,7 @@ class Console:
 
     def sign_in(self, user: str) -> str:
         """Sign ``user`` in through the form; the session's CSRF token of the pages."""
-        self.client.cookies.clear()
-        form = self.client.get("/console/login")
-        token = CSRF.search(form.text)
-        assert token is not None, form.text
-        signed = self.client.post(
-            "/console/login",
-            data={"username": user, "password": PASSWORDS[user], "csrf_token": token[1],
-                  "next": "/console/dashboard"},
-            follow_redirects=False,
-        )  # fmt: skip
-        assert signed.status_code == 303, signed.text
-        page = self.client.get("/console/dashboard")
-        found = CSRF.search(page.text)
-        return found[1] if found else ""
+        return sign_in(self.client, user, "/console/dashboard")
 
     def broker(self, *events: tuple[str, str, dict[str, Any]]) -> None:
         """Rows as SQLEventBroker.publish writes them: the event's JSON with its sender."""
@@ -106,46 +84,17 @@ class Console:
             )
 
 
-@pytest.fixture(scope="module")
-def staffed_template(seeded_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("dashboard") / "staffed.db"
-    shutil.copy(seeded_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    policy = load_policy(POLICY_FILE)
-    limits = SignInLimits.from_settings(Settings(_env_file=None))
-    StaffStore(engine, lambda: SEED_TIME, policy.staff, limits, CHEAP).ensure_demo_staff()
-    engine.dispose()
-    return path
-
-
 @pytest.fixture
 def console(staffed_template: Path, tmp_path: Path) -> Iterator[Console]:
-    path = tmp_path / "backoffice.db"
-    shutil.copy(staffed_template, path)
     events_db = tmp_path / "events.db"
-    settings = Settings(
-        _env_file=None, database_url=f"sqlite:///{path}", demo_mode=True,
-        rasa_events_db=str(events_db), operator_timezone="UTC",
-    )  # fmt: skip
-    engine = make_engine(settings.database_url)
-    clock = FakeClock(SEED_TIME)  # the demo's relative dates hold at the seed time
-    bss = SqlBss(engine, clock)
-    policy = load_policy(POLICY_FILE)
-    deps = Deps(
-        billing=bss, orders=bss, network=bss, backoffice=SqlBackOfficeFactory(engine),
-        clock=clock, policy=policy,
-    )  # fmt: skip
-    store = StaffStore(engine, clock.now, policy.staff, SignInLimits.from_settings(settings), CHEAP)
-    auth = build_console_auth(settings, lambda: store)
-    app = FastAPI()
-    install_error_handlers(app)
-    install_console_handlers(app)
-    app.include_router(auth.router)
-    app.include_router(static_router())
-    app.include_router(build_dashboard_router(lambda: deps, auth, settings))
+    parts = console_parts(
+        staffed_template, tmp_path, rasa_events_db=str(events_db), operator_timezone="UTC"
+    )
+    dashboard = build_dashboard_router(lambda: parts.deps, parts.auth, parts.settings)
+    app = console_app(parts, static_router(), dashboard)
     with TestClient(app) as client:
-        yield Console(engine, deps, clock, client, events_db)
-    engine.dispose()
+        yield Console(parts.engine, parts.deps, parts.clock, client, events_db)
+    parts.engine.dispose()
 
 
 def user(at: datetime, confidence: float, intent: str = "ask_balance") -> dict[str, Any]:
