@@ -14,10 +14,12 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
+
+from tests.integration.loopback import LoopbackServer
 
 
 @dataclass(frozen=True)
@@ -74,23 +76,19 @@ class FakeOpenAi:
         self.script: Script = answer("Hello.")
         self.release = threading.Event()  # set to end every stall at once (teardown)
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LoopbackServer(self._handler())
 
     @property
     def base_url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}/v1"
+        return f"{self._server.origin}/v1"
 
     def start(self) -> FakeOpenAi:
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self) -> None:
         self.release.set()
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def _respond(self, raw: str) -> tuple[int, str, float]:
         body = json.loads(raw)

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from billing_adapters.memory import InMemoryBss
 from domain.records import CaseEvent
 from domain.usecases.cases import CASE_CREATED, CASE_DECIDED, request_person
 from domain.usecases.deps import Deps
+from tests.integration.loopback import LoopbackServer
 from tests.unit.fakes import POLICY_FILE, T
 
 pytestmark = pytest.mark.integration
@@ -71,14 +71,12 @@ class Receiver:
             def log_message(self, *_args: Any) -> None:  # quiet test output
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/kestrel"
-        quick = {"poll_interval": 0.02}  # shutdown() waits up to one poll
-        threading.Thread(target=self.server.serve_forever, kwargs=quick, daemon=True).start()
+        self.server = LoopbackServer(Handler, poll_interval_s=0.02)
+        self.url = f"{self.server.origin}/hooks/kestrel"
+        self.server.start()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture
