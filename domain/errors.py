@@ -15,6 +15,7 @@
     └── ExternalSystemError          503  a system outside the domain (BSS, LLM, database) failed
         ├── ExternalTimeout          503  ... by not answering in time (it may have acted!)
         ├── ExternalRefused          503  ... by refusing the request (it did not act)
+        ├── ExternalProtocolError    503  ... by answering outside its contract (bad money, body)
         └── StorageUnavailable       503  our own database is locked, gone or failing
 
 Adapters translate vendor errors (SQLAlchemy, httpx, openai) into this tree; entry points map it
@@ -81,6 +82,12 @@ class ExternalTimeout(ExternalSystemError):
 
 class ExternalRefused(ExternalSystemError):
     pass
+
+
+class ExternalProtocolError(ExternalSystemError):
+    """The system answered, but not as its contract says: a malformed body, a missing field
+    we need, money that is not whole minor units or in another currency. For a posting it may
+    have acted, so it is handled like a lost answer."""
 
 
 class StorageUnavailable(ExternalSystemError):
