@@ -99,4 +99,4 @@ INCIDENT_KIND: dict[str, IncidentKind] = {
 def inverse(table: Mapping[str, V]) -> dict[V, str]:
     """The wire value of each domain value, the first listed when several map to it (the
     reference BSS writes what the adapter reads)."""
-    return {domain: wire for wire, domain in reversed(table.items())}
+    return {domain: wire for wire, domain in reversed(list(table.items()))}
