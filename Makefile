@@ -19,10 +19,10 @@ train: setup  ## train the Rasa model unless the cached one matches data, config
 validate: setup  ## Rasa's own data checks, warnings included
 	@cd bot && $(RASA) data validate --fail-on-warnings --quiet
 
-run: setup  ## migrate, seed, train if needed, then start Rasa, the action server and the web app
+run: setup  ## migrate, seed, train if needed, then start Rasa, the action server and the web app (BSS=tmf: against the TMF reference BSS over HTTP)
 	@$(APP) -m app.cli.run
 
-reset: setup  ## restore the demo back office to the seed; claims, notes, console sessions and the webhook outbox go too
+reset: setup  ## restore the demo back office (and the TMF reference BSS, if used) to the seed; claims, notes, console sessions and the webhook outbox go too
 	@$(APP) -m app.cli.db reset
 
 verify-audit: setup  ## check the hash chain of decisions and transitions; exit 1 at a break

@@ -14,7 +14,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.pending import wait_for_handoff
 from actions.reply_metadata import add_consent_buttons, pending_after
+from app.bootstrap import get_settings
 from domain.errors import Conflict, DomainError, ExternalSystemError, NotFound
+from domain.turn_budget import turn_budget
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,10 @@ def _guard(run: Run) -> Run:
         self: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         try:
-            events = await run(self, dispatcher, tracker, domain)
+            # The BSS calls of this turn share the channel's budget (domain/turn_budget.py).
+            budget = get_settings().bss_budget_s(tracker.get_latest_input_channel())
+            with turn_budget(budget):
+                events = await run(self, dispatcher, tracker, domain)
         except Exception as error:  # every failure gets an answer; the log keeps the detail
             expected = isinstance(error, DomainError)
             log.log(

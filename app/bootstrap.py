@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from app.backoffice.staff import StaffStore
     from app.web.console.takeover import Takeover
     from app.web.voice.gateway import VoiceGateway
+    from billing_adapters.tmf.adapter import TmfBss
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,32 @@ def crash_hooks(names: str) -> Callable[[str], None]:
     return checkpoint
 
 
+def build_operator_systems(settings: Settings) -> SqlBss | TmfBss:
+    """The operator's BSS: the embedded SQL reference one, or a TM Forum one over HTTP."""
+    if settings.bss == "sql":
+        return SqlBss(get_engine(settings.database_url, settings.db_busy_timeout_s))
+    from billing_adapters.tmf.adapter import TmfBss, TmfConfig
+
+    return TmfBss(
+        TmfConfig(
+            base_url=settings.tmf_origin,
+            bearer_token=settings.tmf_bearer_token,
+            currency=settings.operator_currency,
+            timeout_s=settings.tmf_timeout_s,
+            connect_timeout_s=settings.tmf_connect_timeout_s,
+            retries=settings.tmf_retries,
+            backoff_s=settings.tmf_retry_backoff_s,
+            page_size=settings.tmf_page_size,
+            circuit_failures=settings.tmf_circuit_failures,
+            circuit_open_s=settings.tmf_circuit_open_s,
+            deadline_s=settings.tmf_call_deadline_s,
+        )
+    )
+
+
 def build_deps(settings: Settings) -> Deps:
     engine = get_engine(settings.database_url, settings.db_busy_timeout_s)
-    bss = SqlBss(engine)
+    bss = build_operator_systems(settings)
     billing: BillingSystem = bss
     if settings.bss_fault_file:
         billing = FaultInjectingBilling(bss, Path(settings.bss_fault_file))

@@ -7,10 +7,29 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
+from pathlib import Path
 
 from app.bootstrap import get_deps, get_engine, get_settings
 from app.db import upgrade_to_head
 from app.seeding import reset_demo, seed_if_empty, seed_is_stale, seeded_at
+from app.settings import Settings
+
+
+def uses_tmf_reference(settings: Settings) -> bool:
+    """BSS=tmf runs the reference BSS, or an earlier `make run BSS=tmf` left its database."""
+    url = settings.tmf_reference_database_url
+    left = url.startswith("sqlite:///") and Path(url.removeprefix("sqlite:///")).exists()
+    return settings.runs_tmf_reference or left
+
+
+def reset_everything(settings: Settings, now: datetime) -> None:
+    """The demo seed at ``now`` in the back office and, when in use, the TMF reference BSS."""
+    from billing_adapters.tmf_reference.store import reset_reference
+
+    upgrade_to_head(settings.database_url)
+    reset_demo(get_engine(settings.database_url), now)
+    if uses_tmf_reference(settings):
+        reset_reference(settings.tmf_reference_database_url, now)
 
 
 def prepare_database() -> None:
@@ -20,7 +39,14 @@ def prepare_database() -> None:
     upgrade_to_head(settings.database_url)
     engine = get_engine(settings.database_url)
     now = datetime.now(timezone.utc)
-    if seed_if_empty(engine, now):
+    seeded = seed_if_empty(engine, now)
+    if settings.runs_tmf_reference:
+        from billing_adapters.tmf_reference.store import seed_reference_if_stale
+
+        # The same seed time as the back office, so seeded history and bills agree.
+        if seed_reference_if_stale(settings.tmf_reference_database_url, seeded_at(engine) or now):
+            print("  seeded the TMF reference BSS with the same demo operator", flush=True)
+    if seeded:
         print("  seeded the demo operator (Kestrel Mobile), dates relative to now", flush=True)
     elif seed_is_stale(engine, now):
         print(
@@ -45,9 +71,9 @@ def main(argv: list[str] | None = None) -> None:
     elif args.command == "seed":
         prepare_database()
     elif args.command == "reset":
-        upgrade_to_head(settings.database_url)
-        reset_demo(get_engine(settings.database_url), datetime.now(timezone.utc))
-        print("Demo back office restored to the seed (dates relative to now).")
+        reset_everything(settings, datetime.now(timezone.utc))
+        also = " and the TMF reference BSS" if uses_tmf_reference(settings) else ""
+        print(f"Demo back office{also} restored to the seed (dates relative to now).")
     else:
         with get_deps().backoffice() as office:
             office.flags.set_kill_switch(args.state == "on")

@@ -21,6 +21,8 @@ def ensure_tokens() -> dict[str, str]:
         "RASA_TOKEN": settings.rasa_token or secrets.token_urlsafe(24),
         "OPS_API_TOKEN": settings.ops_api_token or secrets.token_urlsafe(24),
     }
+    if settings.runs_tmf_reference:
+        tokens["TMF_BEARER_TOKEN"] = settings.tmf_bearer_token or secrets.token_urlsafe(24)
     # Outside demo mode the voice line stays shut (503) until the real Twilio token is set.
     if settings.twilio_auth_token or settings.demo_mode:
         tokens["TWILIO_AUTH_TOKEN"] = settings.twilio_auth_token or secrets.token_hex(16)
@@ -39,8 +41,14 @@ def banner(config: StackConfig, tokens: dict[str, str], public_url: str = "") ->
         if twilio_token
         else "off until TWILIO_AUTH_TOKEN is set (answers 503)"
     )
+    bss = (
+        f"TMF reference BSS at {config.tmf_reference_url} (TM Forum Open APIs over HTTP)"
+        if config.tmf_reference_port is not None
+        else "embedded SQL reference BSS"
+    )
     return f"""
 Kestrel self-care is running. Ctrl-C stops everything.
+  Operator's BSS       {bss}
   Chat widget (demo)   {config.web_url}/   (open it in a browser)
   Rasa (REST channel)  {rest}
   Rasa HTTP API token  {tokens["RASA_TOKEN"]}
@@ -71,8 +79,10 @@ def main() -> int:
         web_port=settings.web_port,
         demo_mode=settings.demo_mode,
         widget_origins=tuple(settings.widget_origins),
+        tmf_reference_port=settings.tmf_reference_port if settings.runs_tmf_reference else None,
         env={
             **tokens,
+            "BSS": settings.bss,
             "DATABASE_URL": settings.database_url,
             "RASA_TRACKER_DB": settings.tracker_store_db,
             "RASA_EVENTS_DB": settings.rasa_events_db,

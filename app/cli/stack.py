@@ -1,4 +1,5 @@
-"""Starting and stopping the whole stack: Rasa (bot env), action server and web app (app env).
+"""Starting and stopping the whole stack: Rasa (bot env), action server, web app (app env) and,
+with BSS=tmf, the TMF reference BSS. What a stack is made of is in stack_config.py.
 
 Used by ``make run`` (foreground, logs to the terminal), by the end-to-end tests and by the
 benchmark (ports and files of their own, logs to files).
@@ -9,106 +10,57 @@ from __future__ import annotations
 import os
 import secrets
 import signal
-import socket
 import subprocess
-import sys
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
 import httpx
-import yaml
 
-from app.settings import Settings, widget_origins
+from app.cli.stack_config import (
+    APP_PYTHON,
+    BOT_PYTHON,
+    ROOT,
+    StackConfig,
+    free_ports,
+    isolated_config,
+)
+from app.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[2]
-BOT_PYTHON = ROOT / ".venv" / "bot" / "bin" / "python"
-APP_PYTHON = Path(sys.executable)
-
-
-@dataclass
-class StackConfig:
-    rasa_port: int = 5005
-    action_port: int = 5055
-    web_port: int = 8000
-    host: str = "127.0.0.1"
-    model: Path = ROOT / "bot" / "models" / "current.tar.gz"
-    env: Mapping[str, str] = field(default_factory=dict)
-    log_dir: Path | None = None  # None: inherit the terminal
-    demo_mode: bool = True  # False: Rasa starts without the unauthenticated REST channel
-    widget_origins: tuple[str, ...] = ()  # empty: the web app's own origin (+ localhost in demo)
-    work_dir: Path = ROOT / "var"  # files the stack writes (the production credentials)
-
-    @property
-    def rasa_url(self) -> str:
-        return f"http://{self.host}:{self.rasa_port}"
-
-    @property
-    def action_url(self) -> str:
-        return f"http://{self.host}:{self.action_port}"
-
-    @property
-    def web_url(self) -> str:
-        return f"http://{self.host}:{self.web_port}"
-
-    def allowed_origins(self) -> str:
-        origins = self.widget_origins or widget_origins("", self.web_url, self.demo_mode)
-        return ",".join(origins)
-
-    def credentials_file(self) -> Path:
-        """bot/credentials.yml in demo mode; outside it, a copy without the REST channel."""
-        source = ROOT / "bot" / "credentials.yml"
-        if self.demo_mode:
-            return source
-        channels = yaml.safe_load(source.read_text()) or {}
-        channels.pop("rest", None)
-        self.work_dir.mkdir(parents=True, exist_ok=True)
-        target = self.work_dir / "credentials.production.yml"
-        target.write_text(
-            "# Written by app/cli/stack.py from bot/credentials.yml (DEMO_MODE=false)\n"
-            + yaml.safe_dump(channels, sort_keys=False)
-        )
-        return target
+__all__ = ["BOT_PYTHON", "ROOT", "Stack", "StackConfig", "free_ports", "isolated_config"]
 
 
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports (all held open while choosing, so none repeats)."""
-    sockets = [socket.socket() for _ in range(count)]
-    try:
-        for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in sockets]
-    finally:
-        for sock in sockets:
-            sock.close()
-
-
-def isolated_config(folder: Path, **env: str) -> StackConfig:
-    """A stack on free ports with its own database, tracker store, tokens and log files."""
-    rasa, actions, web = free_ports(3)
-    return StackConfig(
-        rasa_port=rasa,
-        action_port=actions,
-        web_port=web,
-        log_dir=folder / "logs",
-        work_dir=folder,
-        env={
-            "DATABASE_URL": f"sqlite:///{folder / 'backoffice.db'}",
-            "RASA_TRACKER_DB": str(folder / "tracker.db"),
-            "RASA_EVENTS_DB": str(folder / "events.db"),
-            "RASA_TOKEN": secrets.token_urlsafe(16),
-            "OPS_API_TOKEN": secrets.token_urlsafe(16),
-            "TWILIO_AUTH_TOKEN": secrets.token_hex(16),
-            "VOICE_GATEWAY_SECRET": secrets.token_urlsafe(16),
-            **env,
-        },
-    )
+def _uvicorn(factory: str, host: str, port: int) -> list[str]:
+    return [
+        str(APP_PYTHON),
+        "-m",
+        "uvicorn",
+        factory,
+        "--factory",
+        "--ws",
+        "none",  # websockets<11 (pinned by rasa-sdk) is too old for uvicorn's ws
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+    ]
 
 
 def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str], Path]]:
+    reference: dict[str, tuple[list[str], Path]] = {}
+    if config.tmf_reference_port is not None:
+        reference["tmf-bss"] = (
+            _uvicorn(
+                "billing_adapters.tmf_reference.app:app_from_settings",
+                config.host,
+                config.tmf_reference_port,
+            ),
+            ROOT,
+        )
     return {
+        **reference,
         "actions": (
             [
                 str(APP_PYTHON),
@@ -121,24 +73,7 @@ def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str]
             ],
             ROOT,
         ),
-        "web": (
-            [
-                str(APP_PYTHON),
-                "-m",
-                "uvicorn",
-                "app.web.main:create_app",
-                "--factory",
-                "--ws",
-                "none",  # websockets<11 (pinned by rasa-sdk) is too old for uvicorn's ws
-                "--host",
-                config.host,
-                "--port",
-                str(config.web_port),
-                "--log-level",
-                "warning",
-            ],
-            ROOT,
-        ),
+        "web": (_uvicorn("app.web.main:create_app", config.host, config.web_port), ROOT),
         "rasa": (
             [
                 str(BOT_PYTHON),
@@ -196,6 +131,14 @@ class Stack:
         env["WIDGET_ALLOWED_ORIGINS"] = (
             self.config.env.get("WIDGET_ALLOWED_ORIGINS") or self.config.allowed_origins()
         )
+        # Which BSS, from this stack's config only: BSS=tmf in the caller's shell (say, from
+        # `make run BSS=tmf`) must not point a test's own stack at a reference BSS it lacks.
+        env["BSS"] = self.config.env.get("BSS") or (
+            "tmf" if self.config.tmf_reference_port is not None else "sql"
+        )
+        if self.config.tmf_reference_port is not None:
+            env["TMF_REFERENCE_PORT"] = str(self.config.tmf_reference_port)
+            env["TMF_BASE_URL"] = ""
         env.setdefault("RASA_TELEMETRY_ENABLED", "false")
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env.setdefault("PYTHONWARNINGS", "ignore")  # Rasa 3.6 deprecation noise hides real output
@@ -236,11 +179,14 @@ class Stack:
         self.wait_ready(timeout_s, only=(name,))
 
     def probes(self) -> dict[str, str]:
-        return {
+        probes = {
             "actions": f"{self.config.action_url}/health",
             "web": f"{self.config.web_url}/healthz",
             "rasa": f"{self.config.rasa_url}/version",
         }
+        if self.config.tmf_reference_port is not None:
+            probes["tmf-bss"] = f"{self.config.tmf_reference_url}/healthz"
+        return probes
 
     def wait_ready(
         self, timeout_s: float = 180.0, progress: bool = False, only: tuple[str, ...] = ()

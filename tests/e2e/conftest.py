@@ -15,6 +15,7 @@ import pytest
 from app.cli.stack import Stack, StackConfig, isolated_config
 from app.db import make_engine, upgrade_to_head
 from app.seeding import reset_demo
+from billing_adapters.tmf_reference.store import reset_reference
 from tests.e2e.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.e2e
@@ -30,11 +31,26 @@ class LiveStack:
     socket_proxy: TcpProxy | None  # the widget socket goes through it (None: no widget tests)
 
     def reset(self) -> None:
+        now = datetime.now(timezone.utc)
         engine = make_engine(self.database_url)
         try:
-            reset_demo(engine, datetime.now(timezone.utc))
+            reset_demo(engine, now)
         finally:
             engine.dispose()
+        if self.config.tmf_reference_port is not None:
+            reset_reference(self.config.env["TMF_REFERENCE_DATABASE_URL"], now)
+
+    def tmf_admin(self, method: str, path: str, body: object = None) -> httpx.Response:
+        """The TMF reference BSS's control API (faults, stats, conformance) of a BSS=tmf stack."""
+        response = httpx.request(
+            method,
+            f"{self.config.tmf_reference_url}/admin/{path}",
+            json=body,
+            headers={"Authorization": f"Bearer {self.config.env['TMF_BEARER_TOKEN']}"},
+            timeout=10,
+        )
+        response.raise_for_status()
+        return response
 
     def say(self, sender: str, text: str) -> list[str]:
         response = httpx.post(
@@ -66,17 +82,34 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
     config.env = {**config.env, "WIDGET_SOCKET_URL": proxy.url}
     database_url = config.env["DATABASE_URL"]
     ops_token = config.env["OPS_API_TOKEN"]
-    upgrade_to_head(database_url)
     stack = LiveStack(config, database_url, root / "tracker.db", root / "logs", ops_token, proxy)
+    yield from _running(stack)
+    proxy.close()
+
+
+def _running(stack: LiveStack) -> Iterator[LiveStack]:
+    upgrade_to_head(stack.database_url)
     stack.reset()
-    with Stack(config) as running:
+    with Stack(stack.config) as running:
         try:
             running.wait_ready(timeout_s=240)
         except (RuntimeError, TimeoutError):
             print(stack.logs()[-5000:])
             raise
         yield stack
-    proxy.close()
+
+
+@pytest.fixture(scope="session")
+def live_tmf(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveStack]:
+    """The same stack against the TMF reference BSS over HTTP (BSS=tmf), which checks every
+    exchange against the TM Forum specs. Short circuit pauses keep the fault tests quick."""
+    root = tmp_path_factory.mktemp("stack-tmf")
+    config = isolated_config(root, bss="tmf", TMF_REFERENCE_VALIDATE="true", TMF_CIRCUIT_OPEN_S="3")
+    stack = LiveStack(
+        config, config.env["DATABASE_URL"], root / "tracker.db", root / "logs",
+        config.env["OPS_API_TOKEN"], None,
+    )  # fmt: skip
+    yield from _running(stack)
 
 
 @pytest.fixture
