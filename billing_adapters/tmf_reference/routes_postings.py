@@ -128,9 +128,16 @@ async def payment_extension(request: Request, runtime: Runtime) -> Response:
 
 @router.post(v.PIN_VERIFICATION)
 async def pin_verification(request: Request, runtime: Runtime) -> Response:
-    """200 either way: an unknown account is ``verified: false`` (existence is not revealed)."""
+    """200 either way: an unknown account is ``verified: false`` (existence is not revealed).
+
+    An empty ``billingAccount.id`` is the bot checking a PIN for an account it did not find:
+    it costs the same hash as a real check, so the answer's timing says nothing either.
+    """
     body = await _body(request)
-    account_id, pin = _id_of(body, "billingAccount"), _string(body, "pin")
+    account, pin = body.get("billingAccount"), _string(body, "pin")
+    account_id = account.get("id") if isinstance(account, dict) else None
+    if not isinstance(account_id, str):
+        raise TmfError(400, "billingAccount.id is required")
     verified = await run_in_threadpool(runtime.store.bss.verify_pin, account_id, pin)
     return JSONResponse(
         {

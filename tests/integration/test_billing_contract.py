@@ -1,16 +1,24 @@
-"""One contract for every BillingSystem / OrderSystem / NetworkStatus adapter, on the demo seed."""
+"""One contract for every BillingSystem / OrderSystem / NetworkStatus adapter, on the demo seed:
+in memory, the SQL reference BSS, and the TMF adapter over HTTP against the TMF reference BSS
+(where every request sent and every answer received must also conform to the TM Forum specs)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
+import httpx
 import pytest
 
 from billing_adapters.demo_operator import demo_operator
 from billing_adapters.memory import InMemoryBss
 from billing_adapters.sql import SqlBss
+from billing_adapters.tmf.adapter import TmfBss, TmfConfig
+from billing_adapters.tmf.conformance import Conformance, Exchange
+from billing_adapters.tmf.transport import nodelay_transport
 from domain.errors import IdempotencyConflict, NotFound
 from domain.model import IncidentKind, LineCategory, OrderStatus
+from tests.integration.tmf_reference_server import TOKEN, ReferenceServer, reference_fixture
 
 pytestmark = pytest.mark.integration
 
@@ -30,10 +38,52 @@ PREVIOUS_TOTALS = {
 }  # fmt: skip
 
 
-@pytest.fixture(params=["memory", "sql"])
+__all__ = ["reference_fixture"]  # the module's TMF reference BSS (a fixture named "reference")
+
+
+def recording_client(exchanges: list[Exchange]) -> httpx.Client:
+    """An HTTP client that keeps every exchange exactly as it went over the wire."""
+
+    def keep(response: httpx.Response) -> None:
+        response.read()
+        request = response.request
+        exchanges.append(
+            Exchange(
+                method=request.method,
+                url=str(request.url),
+                request_headers=dict(request.headers),
+                request_body=request.content,
+                status=response.status_code,
+                response_headers=dict(response.headers),
+                response_body=response.content,
+            )
+        )
+
+    return httpx.Client(
+        transport=nodelay_transport(10, verify=False), event_hooks={"response": [keep]}
+    )
+
+
+@pytest.fixture
+def tmf_bss(reference: ReferenceServer) -> Iterator[TmfBss]:
+    """TmfBss over HTTP; afterwards, every exchange of the test is checked against the specs."""
+    reference.clean_slate(T)
+    exchanges: list[Exchange] = []
+    with TmfBss(TmfConfig(base_url=reference.origin, bearer_token=TOKEN),
+                client=recording_client(exchanges)) as bss:  # fmt: skip
+        yield bss
+    conformance = Conformance.load()
+    assert exchanges, "the adapter sent nothing"
+    assert [v for e in exchanges for v in conformance.check(e)] == []
+    assert reference.conformance()["violations"] == []
+
+
+@pytest.fixture(params=["memory", "sql", "tmf"])
 def bss(request: pytest.FixtureRequest):
     if request.param == "memory":
         return InMemoryBss.from_demo(demo_operator(T))
+    if request.param == "tmf":
+        return request.getfixturevalue("tmf_bss")
     return SqlBss(request.getfixturevalue("seeded_engine"))
 
 
@@ -64,6 +114,7 @@ def test_the_right_pin_verifies_and_a_wrong_one_does_not(bss):
     assert bss.verify_pin("100001", "4321")
     assert not bss.verify_pin("100001", "1234")
     assert not bss.verify_pin("999999", "4321")
+    assert not bss.verify_pin("", "4321")  # no account found: checked against nothing
 
 
 def test_accounts_carry_plan_zip_and_status(bss):

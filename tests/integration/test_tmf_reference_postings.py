@@ -194,6 +194,7 @@ def test_a_pin_check_never_says_whether_the_account_exists(client: httpx.Client)
     assert verified(ANA, "4321") is True
     assert verified(ANA, "1234") is False
     assert verified("999999", "4321") is False
+    assert verified("", "4321") is False  # the bot found no account: a check all the same
 
 
 def test_a_reset_seeds_the_demo_at_the_time_given_and_undoes_postings(

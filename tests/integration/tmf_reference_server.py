@@ -24,31 +24,17 @@ from datetime import datetime, timezone
 from types import TracebackType
 from typing import Any
 
-import httpcore
 import httpx
 import pytest
 import uvicorn
 
-from billing_adapters.tmf.transport import NoDelayBackend
+from billing_adapters.tmf.transport import nodelay_transport
 from billing_adapters.tmf_reference.app import create_app
 from billing_adapters.tmf_reference.config import ReferenceConfig
 from billing_adapters.tmf_reference.store import dispose_engine
 
 SEED_TIME = datetime(2026, 11, 22, 20, 54, 34, tzinfo=timezone.utc)  # T of the tests
 TOKEN = "token-of-the-reference-bss"
-
-
-def _plain_nodelay_transport() -> httpx.HTTPTransport:
-    """billing_adapters.tmf.transport's TCP_NODELAY pool, without TLS: plain HTTP on loopback
-    needs no SSL context, and building one (60 ms) per client would slow every test."""
-    transport = httpx.HTTPTransport(verify=False)
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=transport._pool._ssl_context,
-        max_connections=10,
-        max_keepalive_connections=10,
-        network_backend=NoDelayBackend(),
-    )
-    return transport
 
 
 class ReferenceServer:
@@ -101,7 +87,7 @@ class ReferenceServer:
             base_url=self.origin,
             headers=self.headers,
             timeout=timeout_s,
-            transport=_plain_nodelay_transport(),
+            transport=nodelay_transport(10, verify=False),
         )
 
     def start(self, timeout_s: float = 10.0) -> None:
