@@ -69,8 +69,10 @@ def tmf_bss(reference: ReferenceServer) -> Iterator[TmfBss]:
     """TmfBss over HTTP; afterwards, every exchange of the test is checked against the specs."""
     reference.clean_slate(T)
     exchanges: list[Exchange] = []
-    with TmfBss(TmfConfig(base_url=reference.origin, bearer_token=TOKEN),
-                client=recording_client(exchanges)) as bss:  # fmt: skip
+    with (
+        recording_client(exchanges) as client,
+        TmfBss(TmfConfig(base_url=reference.origin, bearer_token=TOKEN), client=client) as bss,
+    ):
         yield bss
     conformance = Conformance.load()
     assert exchanges, "the adapter sent nothing"
