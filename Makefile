@@ -10,7 +10,7 @@ export RASA_TELEMETRY_ENABLED := false
 setup:  ## create both environments (idempotent)
 	@bash scripts/setup.sh
 
-test-setup: setup  ## what only the tests need: Debian's chromium, npm dev packages (idempotent)
+test-setup: setup  ## what only the tests need: Debian's chromium, npm dev packages, the injection corpus (idempotent)
 	@bash scripts/setup-test.sh
 
 train: setup  ## train the Rasa model unless the cached one matches data, config and Rasa version

