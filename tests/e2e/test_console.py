@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 import statistics
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Route, expect
 
 from tests.e2e.conftest import LiveStack
 from tests.e2e.console_support import (
@@ -38,6 +39,7 @@ pytestmark = pytest.mark.e2e
 HANDOFF_TARGET_MS = 2000  # the issue's target: a handed-off case shows in an open queue in 2 s
 QUIET_MS = 3000  # how long a held conversation must stay silent after the customer writes
 MOST_CLICKS = 4  # from sign-in to an approved proposal
+SLOW_ANSWER_S = 2.5  # an approval answered this late: the case page polls every second
 
 # Notes, in the page, when each queue row first appeared (Date.now(), the test's clock too):
 # the live update is measured where it happens, not at Playwright's polling.
@@ -176,6 +178,34 @@ def test_alex_cannot_approve_a_changed_250_dollars_on_davids_case_and_sam_can(
     finally:
         alex.close()
         sam.close()
+
+
+def test_alex_still_reads_approved_when_the_page_sees_the_decision_before_its_answer(
+    fresh: LiveStack, browser: Browser, sender: str
+) -> None:
+    """On a slow machine the page's poll can see the approved proposal while the browser still
+    waits for the approval's own answer; its reload must not cancel that answer and its notice."""
+    case, _ = davids_case(fresh, sender)
+    alex = Console(browser, fresh, "alex")
+    answers_held: list[int] = []
+
+    def hold_the_answer(route: Route) -> None:
+        answer = route.fetch(max_redirects=0)  # the approval is made now, on the server
+        time.sleep(SLOW_ANSWER_S)  # the page meanwhile polls and sees the case changed
+        answers_held.append(answer.status)
+        route.fulfill(response=answer)
+
+    try:
+        alex.sign_in()
+        alex.open_case(case["id"])
+        alex.page.route(re.compile(r"/decision$"), hold_the_answer)
+        alex.button("Approve $180.00").click()
+        expect(alex.notice()).to_contain_text("Approved", timeout=WAIT_MS)
+        assert answers_held == [303]
+        decided = settled_proposal(fresh)
+        assert (decided["status"], decided["decided_by"]) == ("applied", "agent:alex")
+    finally:
+        alex.close()
 
 
 def say_and_hear_nothing(chat: Chat, text: str) -> None:

@@ -60,6 +60,12 @@ function start() {
   const changed = document.getElementById("case-changed");
   const csrf = document.querySelector('meta[name="csrf-token"]')?.content || "";
   let told = false;
+  // A form the browser is sending (approve, reject, claim...) is a navigation under way: reloading
+  // now would cancel it, and its answer's notice with it, although the server made the change.
+  let leaving = false;
+  document.addEventListener("submit", (event) => {
+    if (!event.defaultPrevented) leaving = true; // the reply form sends itself by fetch
+  });
 
   // A refused form renders the page at the form's URL: show the case's own, so that reloading
   // (or the reload below) asks for the page instead of posting the form again.
@@ -71,7 +77,7 @@ function start() {
   document.getElementById("case-reload")?.addEventListener("click", reload);
 
   function caseChanged() {
-    if (told) return;
+    if (told || leaving) return;
     if (!typing()) {
       reload();
       return;
