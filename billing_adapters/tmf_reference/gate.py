@@ -43,7 +43,10 @@ def _kind(scope: Scope) -> CallKind:
     return "posting" if posting else "read"
 
 
-async def _drop(send: Send) -> None:
+async def _drop(receive: Receive, send: Send) -> None:
+    # The request is read to its end first: closing with some of it unread makes the kernel
+    # reset the connection (ECONNRESET, a ReadError) instead of ending it mid-answer.
+    await _read_body(receive)
     await send(
         {
             "type": "http.response.start",
@@ -158,7 +161,7 @@ class Gate:
             await asyncio.sleep(decision.latency_s)
         if decision.drop:
             log.info("fault: dropping %s %s", scope["method"], scope["path"])
-            await _drop(send)
+            await _drop(receive, send)
             return
         if decision.status is not None:
             log.info("fault: %s to %s %s", decision.status, scope["method"], scope["path"])
