@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.engine import Engine
 
 from app.backoffice.sql import SqlBackOfficeFactory
-from app.db import make_engine
+from app.db import make_engine, read_only
 from app.policy_loader import load_policy
 from app.settings import Settings
 from billing_adapters.faults import FaultInjectingBilling
@@ -101,6 +101,7 @@ def build_deps(settings: Settings) -> Deps:
         orders=bss,
         network=bss,
         backoffice=SqlBackOfficeFactory(engine),
+        backoffice_reads=SqlBackOfficeFactory(read_only(engine)),
         clock=SystemClock(),
         policy=load_policy(settings.policy_file),
         operator_timezone=settings.operator_timezone,

@@ -2,7 +2,10 @@
 
 SQLite (the default) gets WAL, a long busy timeout and ``BEGIN IMMEDIATE`` transactions, so that
 several processes (action server, web app, seeder) serialise their writers instead of failing
-with "database is locked" half-way through a transaction. Nothing here connects at import.
+with "database is locked" half-way through a transaction. Sessions known to only read use
+``read_only(engine)``: a deferred BEGIN, which under WAL reads a snapshot without waiting for the
+writer's lock (under load, reads queued behind every writer were most of a turn's time).
+Nothing here connects at import.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from sqlalchemy.engine import make_url
 if TYPE_CHECKING:
     from alembic.config import Config
 
+READ_ONLY = "kestrel_read_only"  # an execution option: this connection's transactions only read
 ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS = ROOT / "migrations"
 
@@ -45,7 +49,19 @@ def _configure_sqlite(engine: Engine, busy_timeout_s: float) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Only a session that never writes may go deferred: a deferred transaction that reads
+        # and then writes would need a lock upgrade, which fails at once when another process
+        # wrote since its snapshot (SQLITE_BUSY_SNAPSHOT) instead of waiting its turn.
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN DEFERRED")
+        else:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine (pool and all) for sessions that only read: on SQLite their transactions
+    begin deferred, so they neither wait for nor hold up the writers. Never write through it."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def make_engine(url: str, busy_timeout_s: float = 30.0, **kwargs: Any) -> Engine:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
+from app.db import READ_ONLY
 from domain.errors import IdempotencyConflict
 
 # Any constant works; it only has to be the same in every process that writes the back office.
@@ -27,7 +28,8 @@ def _lock_on_postgres(session: Session, _tx: SessionTransaction, connection: Any
 def serialised_sessions(engine: Engine) -> sessionmaker[Session]:
     """Sessions whose every transaction is serialised with all other back-office writers."""
     sessions = sessionmaker(engine, expire_on_commit=False)
-    if engine.dialect.name == "postgresql":
+    # Read-only sessions (app.db.read_only) do not take the writers' lock.
+    if engine.dialect.name == "postgresql" and not engine.get_execution_options().get(READ_ONLY):
         # after_begin also fires for the transaction that follows a commit() in the same block.
         event.listen(sessions, "after_begin", _lock_on_postgres)
     return sessions

@@ -50,7 +50,7 @@ class SqlBss(BssPostings, BssOrdersAndNetwork):
         self, *, account_id: str | None = None, phone: str | None = None
     ) -> str | None:
         matches: list[str | None] = []
-        with self._session() as s:
+        with self._reading() as s:
             if account_id is not None:
                 matches.append(
                     s.scalar(
@@ -68,7 +68,7 @@ class SqlBss(BssPostings, BssOrdersAndNetwork):
         return single_match(matches)
 
     def verify_pin(self, account_id: str, pin: str) -> bool:
-        with self._session() as s:
+        with self._reading() as s:
             row = s.get(BssAccount, account_id)
             stored = (
                 None
@@ -80,11 +80,11 @@ class SqlBss(BssPostings, BssOrdersAndNetwork):
         return check_pin(pin, stored)
 
     def get_account(self, account_id: str) -> Account:
-        with self._session() as s:
+        with self._reading() as s:
             return _account(self._account_row(s, account_id))
 
     def get_bills(self, account_id: str) -> list[Bill]:
-        with self._session() as s:
+        with self._reading() as s:
             self._account_row(s, account_id)
             bills = s.scalars(
                 select(BssBill)
@@ -122,7 +122,7 @@ class SqlBss(BssPostings, BssOrdersAndNetwork):
         return result
 
     def get_balance_cents(self, account_id: str) -> int:
-        with self._session() as s:
+        with self._reading() as s:
             self._account_row(s, account_id)
             billed = s.scalar(
                 select(func.coalesce(func.sum(BssBillLine.amount_cents), 0))

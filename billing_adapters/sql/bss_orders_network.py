@@ -17,7 +17,7 @@ class BssOrdersAndNetwork(BssConnection):
     # OrderSystem
 
     def list_orders(self, account_id: str) -> list[Order]:
-        with self._session() as s:
+        with self._reading() as s:
             self._account_row(s, account_id)
             rows = s.scalars(
                 select(BssOrder)
@@ -41,7 +41,7 @@ class BssOrdersAndNetwork(BssConnection):
     # NetworkStatus
 
     def incidents_for_zip(self, zip_code: str, start: datetime, end: datetime) -> list[Incident]:
-        with self._session() as s:
+        with self._reading() as s:
             rows = s.scalars(
                 select(BssIncident)
                 .join(BssIncidentZip, BssIncidentZip.incident_id == BssIncident.incident_id)

@@ -28,7 +28,7 @@ def case_reference_in(text: str) -> str | None:
 def holder_of_conversation(deps: Deps, conversation_id: str) -> str | None:
     """The username of the person holding a claimed case of this conversation (the newest
     claim, if several), or None: while someone holds it, the bot must stay silent."""
-    with deps.backoffice() as office:
+    with deps.reading() as office:
         held = [
             case
             for case in office.cases.listed(status=CaseStatus.CLAIMED)
@@ -71,7 +71,7 @@ def case_status(deps: Deps, account_id: str, reference: str | None = None) -> Ca
     asked = case_reference_in(reference) if reference else None
     if reference and asked is None:
         asked = reference.strip().upper()
-    with deps.backoffice() as office:
+    with deps.reading() as office:
         mine = office.cases.for_account(account_id)
         if asked is None:
             case = max(mine, key=lambda c: (c.created_at, c.id)) if mine else None

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.policy import Policy
-from domain.ports import BackOfficeFactory, BillingSystem, Clock, NetworkStatus, OrderSystem
+from domain.ports import (
+    BackOffice,
+    BackOfficeFactory,
+    BillingSystem,
+    Clock,
+    NetworkStatus,
+    OrderSystem,
+)
 
 
 @dataclass(frozen=True)
@@ -27,6 +35,13 @@ class Deps:
     # Called at named points of the apply path; tests use it to crash a process between the
     # record and the posting. The default does nothing.
     checkpoint: Callable[[str], None] = lambda _name: None
+    # Back-office transactions that only read (on SQLite they neither wait for nor hold up the
+    # writers); None: the same as ``backoffice``. Never write through it.
+    backoffice_reads: BackOfficeFactory | None = None
+
+    def reading(self) -> AbstractContextManager[BackOffice]:
+        """A back-office transaction that only reads (``with deps.reading() as office:``)."""
+        return (self.backoffice_reads or self.backoffice)()
 
     def start_of_operator_day(self, now: datetime) -> datetime:
         """Midnight of ``now``'s calendar day in the operator's timezone, as an aware datetime."""

@@ -87,7 +87,7 @@ def gather_bill_facts(deps: Deps, account_id: str) -> BillFacts:
     incidents = deps.network.incidents_for_zip(
         account.zip_code, current.period_start, current.period_end
     )
-    with deps.backoffice() as office:
+    with deps.reading() as office:
         adjustments = [
             a
             for a in office.adjustments.for_account(account_id)

@@ -31,14 +31,14 @@ class VerificationOutcome(BaseModel):
 
 
 def conversation_locked(deps: Deps, conversation_id: str) -> bool:
-    with deps.backoffice() as office:
+    with deps.reading() as office:
         failures = office.pin_attempts.failures_in_conversation(conversation_id)
     return failures >= MAX_FAILURES_PER_CONVERSATION
 
 
 def _account_locked(deps: Deps, account_id: str) -> bool:
     since = deps.clock.now() - ACCOUNT_LOCK_WINDOW
-    with deps.backoffice() as office:
+    with deps.reading() as office:
         failures = office.pin_attempts.failures_for_account_since(account_id, since)
     return failures >= MAX_FAILURES_PER_ACCOUNT
 

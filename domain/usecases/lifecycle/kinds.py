@@ -210,7 +210,7 @@ def track_of_id(record_id: str) -> Track[Any]:
 def load_record(deps: Deps, record_id: str) -> Adjustment | PaymentExtension:
     """An adjustment or extension by id, whichever kind the id names. Raises NotFound."""
     track = track_of_id(record_id)
-    with deps.backoffice() as office:
+    with deps.reading() as office:
         record: Adjustment | PaymentExtension | None = track.records(office).get(record_id)
     if record is None:
         raise NotFound(f"no adjustment or extension {record_id}")
