@@ -1,5 +1,5 @@
-"""One contract for every BackOffice factory: today SQL on a migrated SQLite file (PostgreSQL joins
-the parameters when the scaled stack does)."""
+"""One contract for every BackOffice factory: SQL on a migrated SQLite file and on a migrated
+PostgreSQL database (the scaled stack's)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,12 @@ pytestmark = pytest.mark.integration
 NOW = datetime(2026, 11, 22, 20, 54, 34, tzinfo=timezone.utc)
 
 
-@pytest.fixture(params=["sqlite"])
+ENGINES = {"sqlite": "engine", "postgresql": "pg_engine"}
+
+
+@pytest.fixture(params=list(ENGINES))
 def office(request: pytest.FixtureRequest):
-    return SqlBackOfficeFactory(request.getfixturevalue("engine"))
+    return SqlBackOfficeFactory(request.getfixturevalue(ENGINES[request.param]))
 
 
 def adjustment(n: int = 1, **changes) -> Adjustment:

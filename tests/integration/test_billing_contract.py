@@ -1,6 +1,7 @@
 """One contract for every BillingSystem / OrderSystem / NetworkStatus adapter, on the demo seed:
-in memory, the SQL reference BSS, and the TMF adapter over HTTP against the TMF reference BSS
-(where every request sent and every answer received must also conform to the TM Forum specs)."""
+in memory, the SQL reference BSS (on SQLite and on PostgreSQL), and the TMF adapter over HTTP
+against the TMF reference BSS (where every request sent and every answer received must also
+conform to the TM Forum specs)."""
 
 from __future__ import annotations
 
@@ -80,12 +81,14 @@ def tmf_bss(reference: ReferenceServer) -> Iterator[TmfBss]:
     assert reference.conformance()["violations"] == []
 
 
-@pytest.fixture(params=["memory", "sql", "tmf"])
+@pytest.fixture(params=["memory", "sql", "sql-postgresql", "tmf"])
 def bss(request: pytest.FixtureRequest):
     if request.param == "memory":
         return InMemoryBss.from_demo(demo_operator(T))
     if request.param == "tmf":
         return request.getfixturevalue("tmf_bss")
+    if request.param == "sql-postgresql":
+        return SqlBss(request.getfixturevalue("pg_seeded_engine"))
     return SqlBss(request.getfixturevalue("seeded_engine"))
 
 

@@ -1,8 +1,10 @@
-"""The lifecycle under real concurrency: threads racing on one SQLite file (the seeded demo).
+"""The lifecycle under real concurrency: threads racing on one database (the seeded demo), a
+SQLite file and a PostgreSQL database.
 
 Twenty yeses to one offer, twenty approvals (or approvals and rejections) of one pending proposal,
-two reconcilers on the same stuck rows: each time exactly one actor acts, the BSS holds exactly
-one posting per key, and the audit chain stays one linear, verifying chain.
+two reconcilers on the same stuck rows (in one process, and as two web app replicas with
+engines of their own): each time exactly one actor acts, the BSS holds exactly one posting per
+key, and the audit chain stays one linear, verifying chain.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from sqlalchemy.orm import Session
 
 from app.backoffice.sql import SqlBackOfficeFactory
 from app.backoffice.tables import CaseRow, DecisionRow
+from app.db import make_engine
 from app.policy_loader import load_policy
+from app.web.reconciler import Reconciler
 from billing_adapters.sql import SqlBss
 from billing_adapters.sql.tables import BssCredit, BssDueDateExtension
 from domain.errors import AlreadyDecided
@@ -91,23 +95,31 @@ class CountingBss:
         return self.inner.incidents_for_zip(zip_code, start, end)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest) -> Engine:
+    """The seeded demo, on each back end the stack runs on."""
+    name = "seeded_engine" if request.param == "sqlite" else "pg_seeded_engine"
+    engine: Engine = request.getfixturevalue(name)
+    return engine
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(SEED_TIME)
 
 
 @pytest.fixture
-def bss(seeded_engine: Engine, clock: FakeClock) -> CountingBss:
-    return CountingBss(SqlBss(seeded_engine, clock))
+def bss(database: Engine, clock: FakeClock) -> CountingBss:
+    return CountingBss(SqlBss(database, clock))
 
 
 @pytest.fixture
-def deps(seeded_engine: Engine, clock: FakeClock, bss: CountingBss) -> Iterator[Deps]:
+def deps(database: Engine, clock: FakeClock, bss: CountingBss) -> Iterator[Deps]:
     yield Deps(
         billing=bss,
         orders=bss.inner,
         network=bss,
-        backoffice=SqlBackOfficeFactory(seeded_engine),
+        backoffice=SqlBackOfficeFactory(database),
         clock=clock,
         policy=load_policy(POLICY_FILE),
     )
@@ -201,7 +213,7 @@ def assert_the_chain_is_linear(deps: Deps, *records: Any) -> None:
 
 
 def test_twenty_simultaneous_yeses_to_one_offer_apply_it_once(
-    deps: Deps, bss: CountingBss, seeded_engine: Engine
+    deps: Deps, bss: CountingBss, database: Engine
 ) -> None:
     offer = offer_credit(deps, "100001", K.LATE_FEE_WAIVER, ORIGIN)
     assert offer.happened is Happened.OFFERED and offer.record.amount_cents == 500
@@ -215,7 +227,7 @@ def test_twenty_simultaneous_yeses_to_one_offer_apply_it_once(
     assert happened == {Happened.APPLIED: 1, Happened.STANDING: RACERS - 1}, happened
     assert all(s.record.status in (Status.APPLYING, Status.APPLIED) for s in steps)
     key = offer.record.idempotency_key
-    ((reference, cents),) = credits_for(seeded_engine, key)
+    ((reference, cents),) = credits_for(database, key)
     assert cents == 500 and bss.postings[key] == 1
     assert bss.inner.get_balance_cents("100001") == before - 500
     applied = load_record(deps, offer.record.id)
@@ -232,7 +244,7 @@ def test_twenty_simultaneous_yeses_to_one_offer_apply_it_once(
 
 @pytest.mark.parametrize("who", ["alex", "mixed"])
 def test_twenty_simultaneous_approvals_of_one_pending_credit_apply_it_once(
-    deps: Deps, bss: CountingBss, seeded_engine: Engine, who: str
+    deps: Deps, bss: CountingBss, database: Engine, who: str
 ) -> None:
     pending = offer_credit(deps, "100004", K.THIRD_PARTY_DISPUTE, ORIGIN)
     assert pending.happened is Happened.HANDED_OFF and pending.record.amount_cents == 18000
@@ -245,19 +257,19 @@ def test_twenty_simultaneous_approvals_of_one_pending_credit_apply_it_once(
     assert [s.happened for s in steps] == [Happened.APPLIED]
     assert sum(isinstance(r, AlreadyDecided) for r in results) == RACERS - 1
     key = pending.record.idempotency_key
-    ((_, cents),) = credits_for(seeded_engine, key)
+    ((_, cents),) = credits_for(database, key)
     assert cents == 18000 and bss.postings[key] == 1
     assert bss.inner.get_balance_cents("100004") == before - 18000
     (winner,) = steps
     assert winner.record.status is Status.APPLIED
-    assert staff_decisions(seeded_engine, subject_of(pending.record)) == [winner.record.decided_by]
-    assert case_status(seeded_engine, pending.record.case_id) == CaseStatus.RESOLVED.value
+    assert staff_decisions(database, subject_of(pending.record)) == [winner.record.decided_by]
+    assert case_status(database, pending.record.case_id) == CaseStatus.RESOLVED.value
     assert_the_chain_is_linear(deps, winner.record)
 
 
 @pytest.mark.parametrize("ask", ["credit", "extension"])
 def test_approvals_and_rejections_racing_on_one_proposal_make_exactly_one_decision(
-    deps: Deps, bss: CountingBss, seeded_engine: Engine, ask: str
+    deps: Deps, bss: CountingBss, database: Engine, ask: str
 ) -> None:
     if ask == "credit":
         pending = offer_credit(deps, "100004", K.THIRD_PARTY_DISPUTE, ORIGIN)
@@ -277,13 +289,13 @@ def test_approvals_and_rejections_racing_on_one_proposal_make_exactly_one_decisi
     steps = steps_of(results)
     assert len(steps) == 1 and sum(isinstance(r, AlreadyDecided) for r in results) == RACERS - 1
     (winner,) = steps
-    decisions = staff_decisions(seeded_engine, subject_of(record))
+    decisions = staff_decisions(database, subject_of(record))
     assert decisions == [winner.record.decided_by]
     final = load_record(deps, record.id)
     postings = (
-        credits_for(seeded_engine, record.idempotency_key)
+        credits_for(database, record.idempotency_key)
         if ask == "credit"
-        else extensions_for(seeded_engine, record.idempotency_key)
+        else extensions_for(database, record.idempotency_key)
     )
     if winner.happened is Happened.APPLIED:
         assert final.status is Status.APPLIED and len(postings) == 1
@@ -292,7 +304,7 @@ def test_approvals_and_rejections_racing_on_one_proposal_make_exactly_one_decisi
         assert winner.happened is Happened.REJECTED
         assert final.status is Status.REJECTED and postings == []
         assert bss.postings[record.idempotency_key] == 0
-    assert case_status(seeded_engine, record.case_id) == CaseStatus.RESOLVED.value
+    assert case_status(database, record.case_id) == CaseStatus.RESOLVED.value
     assert_the_chain_is_linear(deps, final)
 
 
@@ -306,7 +318,7 @@ def crash_after_record(point: str) -> None:
 
 
 def test_two_reconcilers_on_the_same_applying_rows_post_each_exactly_once(
-    deps: Deps, bss: CountingBss, seeded_engine: Engine, clock: FakeClock
+    deps: Deps, bss: CountingBss, database: Engine, clock: FakeClock
 ) -> None:
     crashing = dataclasses.replace(deps, checkpoint=crash_after_record)
     asks = [("100001", K.LATE_FEE_WAIVER, 500), ("100002", K.DUPLICATE_CHARGE, 1500)]
@@ -330,7 +342,7 @@ def test_two_reconcilers_on_the_same_applying_rows_post_each_exactly_once(
     assert all(s.happened is Happened.APPLIED for s in finished)
     for (account_id, _kind, cents), row in zip(asks, stuck, strict=True):
         assert bss.postings[row.idempotency_key] == 1, "two reconcilers posted the same row"
-        ((reference, posted),) = credits_for(seeded_engine, row.idempotency_key)
+        ((reference, posted),) = credits_for(database, row.idempotency_key)
         done = load_record(deps, row.id)
         assert done.status is Status.APPLIED and done.bss_reference == reference
         assert posted == cents
@@ -339,5 +351,49 @@ def test_two_reconcilers_on_the_same_applying_rows_post_each_exactly_once(
     assert reconcile(deps) == []
     assert sum(bss.postings.values()) == len(stuck)
     assert_the_chain_is_linear(deps, *[load_record(deps, r.id) for r in stuck])
-    with Session(seeded_engine) as s:
+    with Session(database) as s:
         assert s.scalar(select(func.count()).select_from(BssCredit)) == len(stuck)
+
+
+def test_the_reconcilers_of_two_web_app_replicas_act_exactly_once_on_a_stuck_applying_row(
+    deps: Deps, bss: CountingBss, database: Engine, clock: FakeClock
+) -> None:
+    """Each replica's Reconciler (app/web/reconciler.py) on an engine of its own, as two web app
+    processes on one database: only the back office's serialisation (BEGIN IMMEDIATE, the
+    advisory lock) stands between them."""
+    offer = offer_credit(deps, "100002", K.DUPLICATE_CHARGE, ORIGIN)
+    with pytest.raises(Crash):
+        accept_offer(
+            dataclasses.replace(deps, checkpoint=crash_after_record), offer.record.id, ORIGIN
+        )
+    stuck = load_record(deps, offer.record.id)
+    assert stuck.status is Status.APPLYING and not bss.postings
+    balance = bss.inner.get_balance_cents("100002")
+    clock.advance(deps.apply_grace + timedelta(seconds=1))
+    url = database.url.render_as_string(hide_password=False)
+    engines = [make_engine(url), make_engine(url)]
+    replicas = [CountingBss(SqlBss(engine, clock)) for engine in engines]
+
+    def replica_deps(n: int) -> Deps:
+        office = SqlBackOfficeFactory(engines[n])
+        counted = replicas[n]
+        return dataclasses.replace(
+            deps, backoffice=office, billing=counted, orders=counted.inner, network=counted
+        )
+
+    reconcilers = [Reconciler(lambda n=n: replica_deps(n), interval_s=60) for n in range(2)]
+    try:
+        finished = race(2, lambda n: reconcilers[n].run_once())
+    finally:
+        for engine in engines:
+            engine.dispose()
+
+    assert sorted(finished) == [0, 1], finished  # type: ignore[type-var]
+    postings = sum((r.postings for r in replicas), Counter())
+    assert postings == {stuck.idempotency_key: 1}, postings
+    ((reference, cents),) = credits_for(database, stuck.idempotency_key)
+    done = load_record(deps, stuck.id)
+    assert done.status is Status.APPLIED and done.bss_reference == reference and cents == 1500
+    assert done.lease_until is None
+    assert bss.inner.get_balance_cents("100002") == balance - 1500
+    assert_the_chain_is_linear(deps, done)

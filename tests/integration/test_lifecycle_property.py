@@ -1,10 +1,11 @@
 """Whatever customers, staff, the BSS and the clock do, in whatever order, the ledger stays honest.
 
 A Hypothesis state machine drives the lifecycle use cases (offer, yes, no, staff approve/reject,
-reconcile) over the SQL back office and the reference SQL BSS, both on one SQLite file copied
-from the seeded template for every example. Between the steps the facts move (kill switch,
-credits applied elsewhere, a longer outage, the clock), the BSS refuses, times out or loses its
-answer after applying, and the process crashes between the record and the posting.
+reconcile) over the SQL back office and the reference SQL BSS, both in one database put back to
+the seeded demo for every example: a SQLite file (the embedded stack) and a PostgreSQL database
+(the scaled stack), each running its share of the examples. Between the steps the facts move
+(kill switch, credits applied elsewhere, a longer outage, the clock), the BSS refuses, times out
+or loses its answer after applying, and the process crashes between the record and the posting.
 
 After every step: no bot-applied credit breaks a cap; every key is posted to the BSS at most once
 and applied at most once in our ledger; the BSS and our ledger agree credit for credit (so every
@@ -22,9 +23,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import os
-import shutil
-import sqlite3
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
@@ -43,13 +43,12 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
 from app.backoffice.sql import SqlBackOfficeFactory
 from app.backoffice.tables import AdjustmentRow, CaseRow, PaymentExtensionRow, TransitionRow
-from app.db import make_engine
 from app.policy_loader import load_policy
 from billing_adapters.sql import SqlBss
 from billing_adapters.sql.tables import (
@@ -94,6 +93,8 @@ from domain.usecases.lifecycle.reconcile import reconcile
 from domain.usecases.lifecycle.staff import approve, reject
 from domain.usecases.lifecycle.transitions import Happened, Step, create, move, subject_of
 from tests.integration.conftest import SEED_TIME
+from tests.integration.lifecycle_backends import Backend, PostgresBackend, SqliteBackend
+from tests.integration.postgres_support import TestCluster
 from tests.unit.fakes import POLICY_FILE, FakeClock
 
 pytestmark = pytest.mark.integration
@@ -126,7 +127,6 @@ BSS_FAULTS = ("refuse", "timeout", "down", "lost_reply")
 CRASHES = ("crash_after_record", "crash_before_post")
 FAULTS = (*BSS_FAULTS, *CRASHES)
 
-NO_FSYNC = "PRAGMA synchronous=OFF"
 POSTED_CREDITS = (
     "SELECT idempotency_key, account_id, bill_id, amount_cents, reference FROM bss_credits"
 )
@@ -280,13 +280,12 @@ def decided(record: R) -> datetime:
 
 
 class LifecycleMachine(RuleBasedStateMachine):
-    # Set by the test: the seeded template and one engine on a file of the test's own. Every
-    # example starts from a fresh copy of the template, written over that file with SQLite's
-    # backup API; one engine for all examples keeps SQLAlchemy's compiled statements (a new
+    # Set by the test: the back end (tests/integration/lifecycle_backends.py) with one engine on
+    # a database of the test's own. Every example starts from the seeded demo, put back by the
+    # back end; one engine for all examples keeps SQLAlchemy's compiled statements (a new
     # engine per example recompiles every statement and doubles the time of a step).
-    template: sqlite3.Connection
+    backend: Backend
     engine: Engine
-    watch: sqlite3.Connection  # on the engine's file: PRAGMA data_version sees others' commits
     policy: Policy
     seed: Seed | None = None  # what the template holds, read by the first example
 
@@ -294,11 +293,7 @@ class LifecycleMachine(RuleBasedStateMachine):
         super().__init__()
         EXAMPLES[0] += 1
         assert open_connections(self.engine) == 0, "a connection was left open"
-        fresh = self.engine.raw_connection()
-        try:
-            self.template.backup(fresh.driver_connection)
-        finally:
-            fresh.close()
+        self.backend.restore()
         self.clock = FakeClock(SEED_TIME)
         self.bss = ScriptedBss(SqlBss(self.engine, self.clock))
         self.deps = Deps(
@@ -319,9 +314,9 @@ class LifecycleMachine(RuleBasedStateMachine):
         self.asked: dict[tuple[str, AdjustmentKind | int], str] = {}  # ask -> its record
         self.bss_holds_postings = False
         self.checked_version: int | None = None  # the database as the invariants last saw it
-        if LifecycleMachine.seed is None:  # every example starts from the same template
-            LifecycleMachine.seed = self.read_the_seed()
-        seed = LifecycleMachine.seed
+        if type(self).seed is None:  # every example starts from the same template
+            type(self).seed = self.read_the_seed()
+        seed = type(self).seed
         self.current_bill, self.bill_total = seed.current_bill, seed.bill_total
         self.billed_minus_paid = seed.billed_minus_paid
         # The BSS's own balances, asked again whenever an account's credits in the BSS change.
@@ -428,7 +423,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def posted(self) -> dict[str, tuple[Any, ...]]:
         """Every posting the BSS holds, credits and due-date extensions, by key (raw rows: only
         ever compared with each other)."""
-        rows = [*self.watch.execute(POSTED_CREDITS), *self.watch.execute(POSTED_EXTENSIONS)]
+        rows = [*self.backend.rows(POSTED_CREDITS), *self.backend.rows(POSTED_EXTENSIONS)]
         return {key: tuple(rest) for key, *rest in rows}
 
     def due_date(self, bill_id: str) -> date:
@@ -1150,7 +1145,7 @@ class LifecycleMachine(RuleBasedStateMachine):
     def the_ledger_the_bss_and_the_policy_agree(self) -> None:
         # The invariants read only the database (and what the model learnt with its changes):
         # when no connection has committed a change since they last held, they still hold.
-        (version,) = self.watch.execute("PRAGMA data_version").fetchone()
+        version = self.backend.version()
         if version == self.checked_version:
             return
         snap = self.snapshot()
@@ -1305,37 +1300,57 @@ SETTINGS = settings(
 )
 
 
+class OnSqlite(LifecycleMachine):
+    """On a SQLite file (the embedded stack's back office and BSS)."""
+
+
+class OnPostgres(LifecycleMachine):
+    """On a PostgreSQL database (the scaled stack's), advisory locks and all."""
+
+
+def backend_for(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    if name == "sqlite":
+        return SqliteBackend(request.getfixturevalue("seeded_template"), tmp_path / "lifecycle.db")
+    postgres: TestCluster = request.getfixturevalue("postgres")
+    return PostgresBackend(postgres.fresh(request.getfixturevalue("pg_seeded_template")))
+
+
+# Each back end runs its own share of the examples (its machine's source differs, so Hypothesis
+# draws other sequences for it): together they run at least MAX_EXAMPLES, MIN_STEPS steps.
+MACHINES: dict[str, type[LifecycleMachine]] = {"sqlite": OnSqlite, "postgresql": OnPostgres}
+SHARE = {"sqlite": 0.5, "postgresql": 0.5}
+
+
+@pytest.mark.parametrize("name", list(MACHINES))
 def test_no_sequence_of_asks_yeses_faults_and_staff_decisions_breaks_the_ledger(
-    seeded_template: Path, tmp_path: Path, report_measurement: Callable[[str], None]
+    name: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    report_measurement: Callable[[str], None],
 ) -> None:
     STEPS.clear()
     CALLS.clear()
     EXAMPLES[0] = 0
-    path = tmp_path / "lifecycle.db"
-    shutil.copy(seeded_template, path)
-    engine = make_engine(f"sqlite:///{path}")
-    # A throw-away file: no fsync per commit (locking and transactions are unchanged).
-    event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(NO_FSYNC))
-    LifecycleMachine.engine = engine
-    LifecycleMachine.template = sqlite3.connect(seeded_template)
-    LifecycleMachine.watch = sqlite3.connect(path, isolation_level=None)
-    LifecycleMachine.seed = None
-    LifecycleMachine.policy = load_policy(POLICY_FILE)
+    machine = MACHINES[name]
+    backend = backend_for(name, request, tmp_path)
+    machine.backend, machine.engine = backend, backend.engine
+    machine.seed = None
+    machine.policy = load_policy(POLICY_FILE)
+    examples = math.ceil(MAX_EXAMPLES * SHARE[name])
     started = time.monotonic()
     try:
-        run_state_machine_as_test(LifecycleMachine, settings=SETTINGS)
+        run_state_machine_as_test(machine, settings=settings(SETTINGS, max_examples=examples))
     finally:
-        LifecycleMachine.template.close()
-        LifecycleMachine.watch.close()
-        engine.dispose()
+        backend.close()
 
     elapsed = time.monotonic() - started
     total = sum(STEPS.values())
-    per_rule = ", ".join(f"{name} {count:,}" for name, count in STEPS.most_common())
-    calls = ", ".join(f"{name} {count:,}" for name, count in sorted(CALLS.items()))
+    per_rule = ", ".join(f"{rule} {count:,}" for rule, count in STEPS.most_common())
+    calls = ", ".join(f"{call} {count:,}" for call, count in sorted(CALLS.items()))
     report_measurement(
-        f"lifecycle property test: {total:,} steps in {elapsed:.0f} s, "
+        f"lifecycle property test on {name}: {total:,} steps in {elapsed:.0f} s, "
         f"{EXAMPLES[0]:,} examples ({per_rule})"
     )
-    report_measurement(f"lifecycle property test, use-case calls: {calls}")
-    assert total >= MIN_STEPS, f"only {total:,} steps ran; at least {MIN_STEPS:,} are wanted"
+    report_measurement(f"lifecycle property test on {name}, use-case calls: {calls}")
+    wanted = math.ceil(MIN_STEPS * SHARE[name])
+    assert total >= wanted, f"only {total:,} steps ran; at least {wanted:,} are wanted"
