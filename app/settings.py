@@ -183,8 +183,8 @@ class Settings(BssSettings):
     )
     rasa_events_db: str = Field(
         default=str(ROOT / "var" / "events.db"),
-        description="SQLite file of Rasa's SQL event broker: the conversation data the "
-        "supervisor dashboard reads.",
+        description="SQLite file of Rasa's SQL event broker (or a postgresql:// URL of its "
+        "database, as in the scaled stack): the conversation data the supervisor dashboard reads.",
     )
     llm_base_url: str = Field(
         default="", description="OpenAI-compatible API base URL; empty: deterministic wording."

@@ -20,7 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Engine, delete, or_, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, sessionmaker
 from sqlalchemy.sql import Executable
 
@@ -176,10 +176,14 @@ class StaffStore:
 
     def ensure_demo_staff(self) -> list[str]:
         """Demo mode: alex and sam with their demo passwords, if absent. Returns who was created."""
-        existing = self.password_hashes()
+        existing, existing_now = self.password_hashes(), self.password_hashes
         created = [name for name in DEMO_STAFF if name not in existing]
         for name in created:
-            self.set_staff(name, *DEMO_STAFF[name])
+            try:
+                self.set_staff(name, *DEMO_STAFF[name])
+            except StorageUnavailable as error:  # another replica, starting too, was first?
+                if not isinstance(error.__cause__, IntegrityError) or name not in existing_now():
+                    raise
         return created
 
     def demo_passwords_in_use(self) -> list[str]:

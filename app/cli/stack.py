@@ -48,6 +48,43 @@ def _uvicorn(factory: str, host: str, port: int) -> list[str]:
     ]
 
 
+def action_command(port: int) -> list[str]:
+    return [str(APP_PYTHON), "-m", "rasa_sdk", "--actions", "actions", "-p", str(port)]
+
+
+def web_command(host: str, port: int) -> list[str]:
+    return _uvicorn("app.web.main:create_app", host, port)
+
+
+def rasa_command(
+    config: StackConfig,
+    rasa_token: str,
+    port: int,
+    endpoints: str = "endpoints.yml",
+    credentials: Path | None = None,
+) -> list[str]:
+    """Rasa with the bot's endpoints (a file in bot/) and channels, on ``port``."""
+    return [
+        str(BOT_PYTHON),
+        "-m",
+        "bot.launch",  # `rasa` with the schema-check fix
+        "run",
+        "--enable-api",
+        "--auth-token",
+        rasa_token,
+        "-i",
+        config.host,
+        "-p",
+        str(port),
+        "-m",
+        str(config.model),
+        "--endpoints",
+        endpoints,
+        "--credentials",
+        str(credentials or config.credentials_file()),
+    ]
+
+
 def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str], Path]]:
     reference: dict[str, tuple[list[str], Path]] = {}
     if config.tmf_reference_port is not None:
@@ -61,41 +98,9 @@ def _commands(config: StackConfig, rasa_token: str) -> dict[str, tuple[list[str]
         )
     return {
         **reference,
-        "actions": (
-            [
-                str(APP_PYTHON),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "actions",
-                "-p",
-                str(config.action_port),
-            ],
-            ROOT,
-        ),
-        "web": (_uvicorn("app.web.main:create_app", config.host, config.web_port), ROOT),
-        "rasa": (
-            [
-                str(BOT_PYTHON),
-                "-m",
-                "bot.launch",  # `rasa` with the schema-check fix
-                "run",
-                "--enable-api",
-                "--auth-token",
-                rasa_token,
-                "-i",
-                config.host,
-                "-p",
-                str(config.rasa_port),
-                "-m",
-                str(config.model),
-                "--endpoints",
-                "endpoints.yml",
-                "--credentials",
-                str(config.credentials_file()),
-            ],
-            ROOT / "bot",
-        ),
+        "actions": (action_command(config.action_port), ROOT),
+        "web": (web_command(config.host, config.web_port), ROOT),
+        "rasa": (rasa_command(config, rasa_token, config.rasa_port), ROOT / "bot"),
     }
 
 
@@ -144,14 +149,18 @@ class Stack:
         env.setdefault("PYTHONWARNINGS", "ignore")  # Rasa 3.6 deprecation noise hides real output
         return env
 
+    def commands(self, rasa_token: str) -> dict[str, tuple[list[str], Path]]:
+        """Each process of the stack by name: its command line and working folder."""
+        return _commands(self.config, rasa_token)
+
     def start(self) -> None:
-        for name in _commands(self.config, ""):
+        for name in self.commands(""):
             self.spawn(name)
 
     def spawn(self, name: str) -> None:
         """Start one process of the stack (again, after ``kill``); its log is appended to."""
         env = self.environment()
-        command, cwd = _commands(self.config, env.get("RASA_TOKEN", ""))[name]
+        command, cwd = self.commands(env.get("RASA_TOKEN", ""))[name]
         output: IO[bytes] | None = None
         if self.config.log_dir is not None:
             self.config.log_dir.mkdir(parents=True, exist_ok=True)

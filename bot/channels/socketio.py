@@ -15,6 +15,9 @@ wrong for a public widget:
   (the widget resends what a dropped connection left unacknowledged, marked ``resent``; for those
   the tracker is asked too, so a repeat is caught after a restart of Rasa as well). The
   acknowledgement comes when the bot's turn is done;
+- replicas: with ``message_queue`` (a Redis URL) replies made on one Rasa replica reach a widget
+  connected to another (socket.io's Redis manager); the load balancer keeps each connection on
+  one replica (the widget sends a random ``lb`` query key on every request for that);
 - nothing missed: replies sent while a widget was away (a dropped connection, a person writing
   from the console) are in the tracker; ``replay`` with the timestamp of the last reply the widget
   has sends it everything newer, from the tracker store.
@@ -37,7 +40,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from sanic import Blueprint, Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
-from socketio import AsyncServer
+from socketio import AsyncRedisManager, AsyncServer
 
 from bot.channels.contract import is_session_id, parse_origins, reply_of, user_text
 
@@ -51,7 +54,19 @@ class KestrelSocketIOOutput(SocketIOOutput):
     async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         reply = reply_of(message)
         if reply["text"] or len(reply) > 1:
-            await self.sio.emit(self.bot_message_evt, reply, room=recipient_id)
+            await self.sio.emit(
+                self.bot_message_evt,
+                reply,
+                room=recipient_id,
+                ignore_queue=self._connected_here(recipient_id),
+            )
+
+    def _connected_here(self, room: str) -> bool:
+        """Whether a socket of this room is connected to this process. Then the reply goes to it
+        directly, not through the message queue: a reply through Redis could reach the widget
+        after the turn's acknowledgement, which is sent directly. Without a queue it is moot."""
+        rooms = getattr(self.sio.manager, "rooms", {})
+        return "/" in rooms and any(True for _ in self.sio.manager.get_participants("/", room))
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self.send_response(recipient_id, {**kwargs, "text": text})
@@ -145,9 +160,11 @@ class KestrelSocketIOInput(SocketIOInput):
             credentials.get("socketio_path", "/socket.io"),
         )
         channel.allowed_origins = origins
+        channel.message_queue = str(credentials.get("message_queue") or "")
         return channel
 
     allowed_origins: list[str]
+    message_queue: str = ""  # a Redis URL: replies reach sockets connected to other replicas
 
     def get_output_channel(self) -> OutputChannel | None:
         if self.sio is None:
@@ -155,7 +172,13 @@ class KestrelSocketIOInput(SocketIOInput):
         return KestrelSocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins)
+        # With several Rasa replicas, a reply made on one (a person's message from the console
+        # through Rasa's HTTP API, a reminder) must reach a widget connected to another: they
+        # share the Redis queue. Without it, the in-process manager (one replica).
+        manager = (
+            {"client_manager": AsyncRedisManager(self.message_queue)} if self.message_queue else {}
+        )
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.allowed_origins, **manager)
         self.sio = sio
         blueprint = AppHoldingBlueprint(sio, self.socketio_path, "socketio_webhook", __name__)
         sessions: dict[str, str] = {}  # socket id -> the conversation it joined

@@ -9,6 +9,9 @@ output, meant for analytics; the tracker store's own tables are Rasa's internals
 
 The file is opened read-only (``mode=ro``): the dashboard can never write to Rasa's data. No
 file or no table yet (Rasa has not started, or nobody has talked) means no conversation data.
+In the scaled stack (bot/endpoints.scaled.yml) the broker writes to PostgreSQL instead, and
+RASA_EVENTS_DB is that database's URL (``postgresql://...``): it is read in read-only
+transactions, and a database that does not answer means no conversation data, as above.
 """
 
 from __future__ import annotations
@@ -69,6 +72,18 @@ def _read_only(path: Path) -> Any:
     return create_engine("sqlite://", creator=connect, poolclass=NullPool)
 
 
+def is_database_url(events_db: str | Path) -> bool:
+    return isinstance(events_db, str) and "://" in events_db
+
+
+def _read_only_url(url: str) -> Any:
+    options: dict[str, Any] = {}
+    if url.startswith("postgresql"):
+        # Every transaction read-only (a libpq option): the dashboard cannot write there either.
+        options = {"options": "-c default_transaction_read_only=on", "connect_timeout": 5}
+    return create_engine(url, poolclass=NullPool, connect_args=options)
+
+
 def user_turn(sender_id: str | None, data: str | None) -> UserTurn | None:
     """One broker row as a user turn; anything else (another event, bad JSON) is None."""
     try:
@@ -93,10 +108,14 @@ def user_turn(sender_id: str | None, data: str | None) -> UserTurn | None:
 
 def read_user_turns(events_db: str | Path, since: datetime, until: datetime) -> list[UserTurn]:
     """The customers' messages with ``since <= at < until``, oldest first."""
-    path = Path(events_db)
-    if not path.is_file():
-        return []
-    engine = _read_only(path)
+    if is_database_url(events_db):
+        engine = _read_only_url(str(events_db))
+        where: object = engine.url.render_as_string(hide_password=True)
+    else:
+        path = Path(events_db)
+        if not path.is_file():
+            return []
+        engine, where = _read_only(path), path
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table(EVENTS.name):
@@ -110,7 +129,7 @@ def read_user_turns(events_db: str | Path, since: datetime, until: datetime) -> 
             rows = connection.execute(query).all()
     except SQLAlchemyError as error:
         # A file that is not (yet) a database must not take the dashboard down with it.
-        log.warning("cannot read Rasa's event broker table in %s: %s", path, error)
+        log.warning("cannot read Rasa's event broker table in %s: %s", where, error)
         return []
     finally:
         engine.dispose()

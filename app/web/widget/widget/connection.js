@@ -20,6 +20,10 @@ export class Connection {
     this.confirmed = false;
     this.socket = io(url, {
       path,
+      // Sent on every request of this connection: a load balancer in front of several Rasa
+      // replicas hashes on it to keep polling and upgrade on one replica (deploy/nginx.conf.template).
+      // Random, not the session id: that would join the conversation, and URLs end up in logs.
+      query: { lb: crypto.randomUUID() },
       reconnectionDelay: 500,
       reconnectionDelayMax: 5000,
       randomizationFactor: 0.5,

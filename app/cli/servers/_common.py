@@ -1,0 +1,45 @@
+"""What the three servers share: running as an unprivileged user when we are root, and waiting
+for a TCP port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import stat
+import time
+from pathlib import Path
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+def grant_traversal(path: Path) -> None:
+    """Let an unprivileged server user reach ``path`` (search permission only, no listing).
+
+    PostgreSQL refuses to run as root, so as root we run it as ``postgres``; pytest's
+    ``/tmp/pytest-of-root`` is 0700, which would keep that user out of a test's data folder.
+    """
+    for folder in [path, *path.parents]:
+        mode = folder.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            folder.chmod(stat.S_IMODE(mode) | stat.S_IXOTH)
+
+
+def wait_for_port(host: str, port: int, timeout_s: float, alive: object = None) -> None:
+    """Until something accepts on ``host:port``; ``alive()`` False (the server died) stops early."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            if callable(alive) and not alive():
+                raise RuntimeError(
+                    f"the server for port {port} exited before it listened"
+                ) from None
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"nothing listens on {host}:{port} after {timeout_s:.0f} s"
+                ) from None
+            time.sleep(0.1)
