@@ -1,94 +1,78 @@
-"""`make bench`: latency and throughput of verified conversations, over the REST channel and
-the phone line.
+"""`make bench`: a plain `rasa init` bot, our embedded stack and our scaled stack, side by side,
+in one run, with the same client (keep-alive, TCP_NODELAY, one write per request).
 
-Each conversation verifies, asks why the bill went up, asks for the late fee to be waived and says
-yes, on an account the benchmark generates for itself (a copy of Ana's bills), so every one takes
-the full apply path. Uses a running stack if one answers on the configured ports; otherwise starts
-its own on free ports with a throwaway database. The last line printed is one JSON object.
+Per stack, one after the other (so they never share the CPU): closed loop at 1, 10 and 50
+concurrent conversations with no think time (per journey); an open loop at a fixed arrival rate
+(latency from the scheduled send time); one long conversation (turns 1-10 against 100-120); the
+voice webhook's server time (ours only); peak RSS per process; cold and cached training time.
+Then the ratios ours/baseline and the targets. A readable table, then ONE JSON document, last.
 
-The phone line is measured too (app/cli/bench_voice.py).
+Environment (read when it runs): BENCH_SCALE (default 1: about 10 minutes on 2 cores),
+BENCH_STACKS (default baseline,embedded,scaled), BENCH_OPEN_RATE (turns/s, default 20),
+BENCH_TRAIN_COLD=1 (train ours from scratch again), BENCH_RETRAIN_BASELINE=1 (cold-train the
+baseline again), BENCH_VOICE_MODEL=1 (also the phone line with a loopback LLM: one more stack).
+Keys of the JSON document: README.md, "Performance".
 """
 
 from __future__ import annotations
 
-import http.client
 import json
-import secrets
-import statistics
+import os
+import shutil
+import sys
+import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+import traceback
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 import psutil
 
-from app.bootstrap import get_settings
-from app.cli.bench_data import add_accounts, percentiles, throwaway_stack
-from app.cli.bench_voice import CALLS, voice_report, voice_with_model
-from app.cli.stack import StackConfig
+from app.cli.bench_client import RestClient, Tally, closed_loop, long_conversation, open_loop, play
+from app.cli.bench_report import legacy_keys, table
+from app.cli.bench_stacks import KINDS, Target
+from app.cli.bench_stats import LEVELS, Plan, evaluate_targets, plan_for, ratios
 
-CONVERSATIONS = {1: 8, 10: 40}
-
-
-class RestClient:
-    """A keep-alive HTTP client that sends each request in one write.
-
-    httpx 0.23 writes headers and body separately; with Nagle and delayed ACKs that adds ~40 ms
-    to every request on loopback, which would be measured as bot latency.
-    """
-
-    def __init__(self, base_url: str) -> None:
-        parts = urlsplit(base_url)
-        self.connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
-
-    def post_json(self, path: str, body: object) -> list[dict[str, str]]:
-        payload = json.dumps(body).encode()
-        headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
-        self.connection.request("POST", path, body=payload, headers=headers)
-        response = self.connection.getresponse()
-        data = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"POST {path}: HTTP {response.status}")
-        return list(json.loads(data))
-
-
-def conversation(rasa_url: str, account_id: str) -> tuple[list[float], bool]:
-    sender = f"bench-{account_id}-{secrets.token_hex(3)}"
-    turns = ["hi", "why is my bill higher", account_id, "4321", "waive the late fee", "yes"]
-    client = RestClient(rasa_url)
-    latencies, last = [], ""
-    for text in turns:
-        started = time.perf_counter()
-        messages = client.post_json("/webhooks/rest/webhook", {"sender": sender, "message": text})
-        latencies.append((time.perf_counter() - started) * 1000)
-        last = " ".join(m.get("text", "") for m in messages)
-    client.connection.close()
-    return latencies, last.startswith("Done.")
+SCHEMA = "kestrel-bench-2"
+__all__ = ["RestClient", "RssSampler", "main"]
 
 
 class RssSampler:
+    """Peak memory per process (with its whole process tree), sampled every 0.2 s: resident
+    (RSS, as `ps` shows it) and proportional (PSS: a page shared by N processes counts 1/N, so
+    PostgreSQL's shared buffers count once and the stack's total can be added up)."""
+
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = pids
         self.peak = dict.fromkeys(pids, 0.0)
+        self.peak_pss = dict.fromkeys(pids, 0.0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def _tree_rss(self, pid: int) -> float:
+    def _tree(self, pid: int) -> tuple[float, float]:
+        rss = pss = 0.0
         try:
             root = psutil.Process(pid)
             procs = [root, *root.children(recursive=True)]
-            return float(sum(p.memory_info().rss for p in procs)) / 2**20
         except psutil.Error:
-            return 0.0
+            return 0.0, 0.0
+        for process in procs:
+            try:
+                memory = process.memory_full_info()
+            except psutil.Error:
+                continue  # gone between listing and reading
+            rss += memory.rss
+            pss += getattr(memory, "pss", memory.rss)
+        return rss / 2**20, pss / 2**20
 
     def _run(self) -> None:
         while not self._stop.is_set():
             for name, pid in self.pids.items():
-                self.peak[name] = max(self.peak[name], self._tree_rss(pid))
+                rss, pss = self._tree(pid)
+                self.peak[name] = max(self.peak[name], rss)
+                self.peak_pss[name] = max(self.peak_pss[name], pss)
             self._stop.wait(0.2)
 
     def __enter__(self) -> RssSampler:
@@ -100,75 +84,148 @@ class RssSampler:
         self._thread.join()
 
 
-def listening_pid(port: int) -> int | None:
-    for connection in psutil.net_connections(kind="tcp"):
-        if connection.laddr and connection.laddr.port == port and connection.status == "LISTEN":
-            return int(connection.pid) if connection.pid else None
-    return None
+def _say(target: Target, what: str) -> None:
+    print(f"  {target.kind}: {what}", flush=True)
 
 
-@contextmanager
-def stack_under_test() -> Iterator[tuple[StackConfig, str, dict[str, int]]]:
-    settings = get_settings()
-    running = StackConfig(
-        rasa_port=int(settings.rasa_url.rsplit(":", 1)[-1]),
-        action_port=settings.action_server_port,
-        web_port=settings.web_port,
+def _brief(figures: dict[str, Any]) -> str:
+    verified = f"{figures.get('verified', 0)}/{figures.get('conversations', 0)} verified"
+    return (
+        f"{figures['turns']} turns, {figures['errors']} errors, {verified}; p50 "
+        f"{figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, {figures['turns_per_s']} turns/s"
     )
-    try:
-        up = httpx.get(f"{running.web_url}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        up = False
-    if up:
-        print("Using the running stack.", flush=True)
-        names = {"rasa": running.rasa_port, "actions": running.action_port, "web": running.web_port}
-        pids = {n: pid for n, port in names.items() if (pid := listening_pid(port))}
-        yield running, settings.database_url, pids
-        return
-    print("Starting a stack of its own (throwaway database, free ports)...", flush=True)
-    with throwaway_stack() as (config, stack):
-        yield config, config.env["DATABASE_URL"], {n: p.pid for n, p in stack.processes.items()}
 
 
-def run_level(rasa_url: str, accounts: list[str], concurrency: int) -> dict[str, float]:
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        results = list(pool.map(lambda a: conversation(rasa_url, a), accounts))
-    elapsed = time.perf_counter() - started
-    latencies = [ms for turns, _ in results for ms in turns]
-    applied = sum(ok for _, ok in results)
-    print(
-        f"  concurrency {concurrency}: {len(accounts)} conversations, {len(latencies)} turns in "
-        f"{elapsed:.1f} s; {applied}/{len(accounts)} waivers applied; "
-        f"mean {statistics.mean(latencies):.0f} ms",
-        flush=True,
-    )
-    return {
-        **percentiles(latencies, "", 50, 95, 99),
-        "turns_per_s": round(len(latencies) / elapsed, 1),
-    }
-
-
-def main() -> None:
-    voice: dict[str, Any] = {}
-    with stack_under_test() as (config, database_url, pids):
-        accounts = add_accounts(database_url, sum(CONVERSATIONS.values()) + CALLS + 1)
-        conversation(config.rasa_url, accounts.pop())  # warm-up, not measured
-        report: dict[str, object] = {"concurrency": {}}
-        with RssSampler(pids) as sampler:
-            for level, count in CONVERSATIONS.items():
-                batch, accounts = accounts[:count], accounts[count:]
-                report["concurrency"][str(level)] = run_level(config.rasa_url, batch, level)  # type: ignore[index]
+def measure(target: Target, plan: Plan, report: dict[str, Any]) -> None:
+    """Every scenario on one stack, into ``report`` (what was measured stays if a step fails)."""
+    report.update(target.facts)
+    with RssSampler(target.pids) as sampler:
+        _say(target, "warm-up: one conversation per journey (not measured)")
+        warm = RestClient(target.rasa_url)
+        for source in target.journeys.values():
+            play(warm, source(), Tally())
+        warm.close()
+        closed: dict[str, dict[str, Any]] = {}
+        for name, source in target.journeys.items():
+            closed[name] = {}
+            for level in LEVELS:
+                _say(
+                    target,
+                    f"closed loop, {name} journeys, {level} concurrent conversations, "
+                    f"no think time, {plan.closed_s:g} s",
+                )
+                figures = closed_loop(target.rasa_url, source, level, plan.closed_s)
+                closed[name][str(level)] = figures
+                print(f"    {_brief(figures)}", flush=True)
+        report["closed_loop"] = closed
+        journey = target.open_loop_journey
+        _say(
+            target,
+            f"open loop, {journey} journeys, {plan.open_rate_per_s:g} turns/s for "
+            f"{plan.open_s:g} s on {plan.open_slots} conversations at a time; latency from the "
+            "scheduled send time",
+        )
+        figures = open_loop(
+            target.rasa_url,
+            target.journeys[journey],
+            plan.open_rate_per_s,
+            plan.open_s,
+            plan.open_slots,
+        )
+        report["open_loop"] = {"journey": journey, **figures}
+        print(f"    {_brief(figures)}; {figures['late_sends']} sends >10 ms late", flush=True)
+        _say(target, f"one conversation of {plan.long_turns} turns: turns 1-10 against 100-120")
+        length = long_conversation(
+            target.rasa_url, target.long_prelude, target.long_repeat, plan.long_turns
+        )
+        report["conversation_length"] = length
+        print(
+            f"    p50 {length['turns_1_10']['p50_ms']} ms -> "
+            f"{length['turns_100_120']['p50_ms']} ms",
+            flush=True,
+        )
+        if target.voice is not None:
+            _say(target, f"voice webhook server time (Server-Timing), {plan.voice_calls} calls")
+            report["voice_server_ms"] = target.voice()
         report["peak_rss_mb"] = {name: round(mb) for name, mb in sampler.peak.items()}
-        token = config.env.get("TWILIO_AUTH_TOKEN") or get_settings().twilio_auth_token
-        if token:
-            voice["no_model"] = voice_report(config.web_url, token, accounts[:CALLS], "no model")
-        else:
-            print("  voice: skipped on the running stack (TWILIO_AUTH_TOKEN is not in .env)")
-    voice["with_model"] = voice_with_model()
-    report["voice_server_ms"] = voice
-    print(json.dumps(report), flush=True)
+        report["peak_pss_mb"] = {name: round(mb) for name, mb in sampler.peak_pss.items()}
+
+
+def keep_logs(kind: str, folder: Path, report: dict[str, Any]) -> None:
+    """The stack's log files outlive its throwaway folder (to read after a failed step)."""
+    target = Path(tempfile.gettempdir()) / f"kestrel-bench-logs-{kind}"
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(folder, target, ignore=shutil.ignore_patterns("*.db", "postgres", "redis"))
+    report["logs"] = str(target)
+
+
+def run_stack(kind: str, plan: Plan) -> dict[str, Any]:
+    print(f"== {kind}: starting (training and processes)", flush=True)
+    started = time.monotonic()
+    report: dict[str, Any] = {"kind": kind}
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"kestrel-bench-{kind}-") as folder:
+            try:
+                with KINDS[kind](plan, Path(folder)) as target:
+                    measure(target, plan, report)
+            finally:
+                keep_logs(kind, Path(folder), report)
+    except ImportError as error:  # the scaled stack's module is not there yet
+        print(f"  {kind}: skipped ({error})", flush=True)
+        return {"kind": kind, "skipped": str(error)}
+    except Exception as error:  # one stack failing must not lose the others' figures
+        traceback.print_exc()
+        report["error"] = f"{type(error).__name__}: {error}"
+    report["wall_s"] = round(time.monotonic() - started, 1)
+    print(f"== {kind}: done in {report['wall_s']} s", flush=True)
+    return report
+
+
+def with_model(report: dict[str, Any]) -> None:
+    from app.cli.bench_voice import voice_with_model
+
+    try:
+        report["voice_with_model"] = voice_with_model()
+    except Exception as error:
+        traceback.print_exc()
+        report["voice_with_model"] = {"error": f"{type(error).__name__}: {error}"}
+
+
+def main() -> int:
+    scale = float(os.environ.get("BENCH_SCALE") or 1)
+    plan = plan_for(scale, float(os.environ.get("BENCH_OPEN_RATE") or 20))
+    kinds = [k.strip() for k in (os.environ.get("BENCH_STACKS") or ",".join(KINDS)).split(",")]
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        print(
+            f"BENCH_STACKS: unknown {', '.join(unknown)} (known: {', '.join(KINDS)})",
+            file=sys.stderr,
+        )
+        return 2
+    started = time.monotonic()
+    report: dict[str, Any] = {
+        "schema": SCHEMA,
+        "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "scale": scale,
+        "cpus": os.cpu_count(),
+        "plan": plan.__dict__,
+        "stacks": {kind: run_stack(kind, plan) for kind in kinds},
+    }
+    if os.environ.get("BENCH_VOICE_MODEL") == "1":
+        with_model(report)
+    report["ratios"] = ratios(report["stacks"])
+    report["targets"] = evaluate_targets(report["stacks"], report["ratios"])
+    report.update(legacy_keys(report["stacks"]))
+    if "voice_with_model" in report and "voice_server_ms" in report:
+        report["voice_server_ms"] = {
+            **report["voice_server_ms"],
+            "with_model": report["voice_with_model"],
+        }
+    report["wall_s"] = round(time.monotonic() - started, 1)
+    print(table(report), flush=True)
+    print(json.dumps(report, indent=1), flush=True)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

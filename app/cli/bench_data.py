@@ -1,4 +1,5 @@
-"""What the benchmarks run on: accounts of their own, a stack of their own, percentiles."""
+"""What the benchmarks run on: accounts of their own, a stack of their own (percentiles are
+in bench_stats.py, re-exported here for bench_voice.py)."""
 
 from __future__ import annotations
 
@@ -11,11 +12,14 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from app.cli.bench_stats import percentile, percentiles
 from app.cli.stack import Stack, StackConfig, isolated_config
 from app.db import make_engine, upgrade_to_head
 from app.seeding import reset_demo
 from billing_adapters.demo_operator import DemoOperator, demo_operator
 from billing_adapters.sql.load import insert_demo
+
+__all__ = ["add_accounts", "bench_accounts", "percentile", "percentiles", "throwaway_stack"]
 
 TEMPLATE_ACCOUNT = "100001"  # Ana: a late fee on the current bill and no waiver in the window
 
@@ -91,13 +95,3 @@ def throwaway_stack(**env: str) -> Iterator[tuple[StackConfig, Stack]]:
         with Stack(config) as stack:
             stack.wait_ready(timeout_s=240, progress=True)
             yield config, stack
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
-def percentiles(values: list[float], prefix: str, *points: int) -> dict[str, float]:
-    """``{"<prefix>p50_ms": ..., ...}`` for each of ``points`` (percent), in ms to 0.1."""
-    return {f"{prefix}p{point}_ms": round(percentile(values, point / 100), 1) for point in points}

@@ -14,6 +14,7 @@ Environment: KESTREL_BOT_VENV overrides the bot env (default <repo>/.venv/bot).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -106,8 +107,15 @@ def train(key: str, cache: Path) -> Path:
         raise TrainingError(f"rasa train failed (exit code {returncode}) after {elapsed:.1f} s")
     final = cache / f"{key}.tar.gz"
     os.replace(partial, final)  # a model in the cache is always complete
+    record_training_time(cache, key, elapsed)
     print(f"trained in {elapsed:.1f} s", flush=True)
     return final
+
+
+def record_training_time(cache: Path, key: str, seconds: float) -> None:
+    """Keep the cold training time next to the model: `make bench` reports it on cache hits."""
+    record = {"train_s": round(seconds, 1), "rasa": rasa_version()}
+    (cache / f"{key}.json").write_text(json.dumps(record))
 
 
 def install(cached: Path) -> Path:
