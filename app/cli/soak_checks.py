@@ -1,0 +1,105 @@
+"""What `make soak` checks besides the answers: credits per account and memory over time."""
+
+from __future__ import annotations
+
+import statistics
+import threading
+import time
+from typing import Any
+
+import psutil
+from sqlalchemy import func, select
+
+from app.backoffice.tables import AdjustmentRow
+from app.db import make_engine
+from billing_adapters.sql.tables import BssCredit
+
+
+def credit_counts(database_url: str, accounts: list[str]) -> dict[str, tuple[int, int]]:
+    """For each account: (credits in the BSS, applied credits in our ledger)."""
+    engine = make_engine(database_url)
+    counts = {account: (0, 0) for account in accounts}
+    try:
+        with engine.connect() as connection:
+            bss = connection.execute(
+                select(BssCredit.account_id, func.count())
+                .where(BssCredit.account_id.in_(accounts))
+                .group_by(BssCredit.account_id)
+            ).all()
+            ledger = connection.execute(
+                select(AdjustmentRow.account_id, func.count())
+                .where(AdjustmentRow.account_id.in_(accounts), AdjustmentRow.status == "applied")
+                .group_by(AdjustmentRow.account_id)
+            ).all()
+    finally:
+        engine.dispose()
+    for account, count in bss:
+        counts[account] = (int(count), counts[account][1])
+    for account, count in ledger:
+        counts[account] = (counts[account][0], int(count))
+    return counts
+
+
+def tree_rss_mb(pid: int) -> float:
+    try:
+        root = psutil.Process(pid)
+        processes = [root, *root.children(recursive=True)]
+        return float(sum(p.memory_info().rss for p in processes)) / 2**20
+    except psutil.Error:
+        return 0.0
+
+
+class MemoryWatch:
+    """Samples each process's RSS (with its children) every few seconds.
+
+    Growth compares the median of the samples just after the warm-up with the median of the
+    last ones, so one garbage-collection peak decides neither.
+    """
+
+    def __init__(self, pids: dict[str, int], warm_up_s: float, every_s: float = 5.0) -> None:
+        self.pids = pids
+        self.warm_up_s = warm_up_s
+        self.every_s = every_s
+        self.samples: dict[str, list[tuple[float, float]]] = {name: [] for name in pids}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="memory-watch", daemon=True)
+        self._started = 0.0
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            at = time.monotonic() - self._started
+            for name, pid in self.pids.items():
+                self.samples[name].append((at, tree_rss_mb(pid)))
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> MemoryWatch:
+        self._started = time.monotonic()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _warm_and_end(self, name: str) -> tuple[float, float]:
+        warm = [mb for at, mb in self.samples[name] if at >= self.warm_up_s]
+        if len(warm) < 4:
+            return 0.0, 0.0
+        window = max(2, len(warm) // 10)
+        return statistics.median(warm[:window]), statistics.median(warm[-window:])
+
+    def growth(self) -> dict[str, float]:
+        """Per process: (end - warm) / warm; processes without enough samples are left out."""
+        result = {}
+        for name in self.pids:
+            warm, end = self._warm_and_end(name)
+            if warm > 0:
+                result[name] = (end - warm) / warm
+        return result
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            name: {"after_warm_up": round(warm, 1), "end": round(end, 1)}
+            for name in self.pids
+            for warm, end in [self._warm_and_end(name)]
+        }
