@@ -6,10 +6,13 @@ then an LLM turn, to be within LLM_BUDGET_VOICE_S)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.bootstrap import get_settings
 from app.cli.bench_data import add_accounts, percentile, percentiles, throwaway_stack
+
+if TYPE_CHECKING:
+    from tests.e2e.twilio_caller import TwilioCaller
 
 CALLS = 8
 MODEL_LATENCY_S = 0.3
@@ -20,8 +23,10 @@ GROUNDED_EXPLANATION = (
 )
 
 
-def voice_call(web_url: str, auth_token: str, account_id: str) -> tuple[list[float], bool]:
-    """One call, signed as Twilio signs it; the gateway's server time of each turn (ms)."""
+def waiver_call(
+    web_url: str, auth_token: str, account_id: str
+) -> tuple[TwilioCaller, list[Callable[[], object]]]:
+    """A simulated call and its turns: account and PIN on the keypad, the bill, the waiver, yes."""
     from tests.e2e.twilio_caller import TwilioCaller  # Twilio's side of a call (a simulator)
 
     call = TwilioCaller(web_url, auth_token)
@@ -33,6 +38,12 @@ def voice_call(web_url: str, auth_token: str, account_id: str) -> tuple[list[flo
         lambda: call.say("waive the late fee"),
         lambda: call.say("yes"),
     ]
+    return call, turns
+
+
+def voice_call(web_url: str, auth_token: str, account_id: str) -> tuple[list[float], bool]:
+    """One call, signed as Twilio signs it; the gateway's server time of each turn (ms)."""
+    call, turns = waiver_call(web_url, auth_token, account_id)
     timings: list[float] = []
     for turn in turns:
         turn()

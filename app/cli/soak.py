@@ -30,6 +30,7 @@ from typing import Any
 import httpx
 
 from app.cli.bench_data import add_accounts
+from app.cli.bench_voice import waiver_call
 from app.cli.scaled import ScaledConfig, ScaledStack, scaled_isolated_config
 from app.cli.soak_checks import MemoryWatch, credit_counts
 
@@ -82,17 +83,7 @@ def chat_journey(client: httpx.Client, rasa_url: str, account: str, tally: Tally
 
 
 def voice_journey(web_url: str, auth_token: str, account: str, tally: Tally) -> None:
-    from tests.e2e.twilio_caller import TwilioCaller  # Twilio's side of a call (a simulator)
-
-    call = TwilioCaller(web_url, auth_token)
-    steps: list[Callable[[], object]] = [
-        call.ring,
-        lambda: call.press(f"{account}#"),
-        lambda: call.press("4321#"),
-        lambda: call.say("why is my bill higher"),
-        lambda: call.say("waive the late fee"),
-        lambda: call.say("yes"),
-    ]
+    call, steps = waiver_call(web_url, auth_token, account)
     retries = 0
     for number, step in enumerate(steps):
         step()

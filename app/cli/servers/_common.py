@@ -1,13 +1,54 @@
-"""What the three servers share: running as an unprivileged user when we are root, and waiting
-for a TCP port."""
+"""What the three servers share: running as an unprivileged user when we are root, waiting for a
+TCP port, stopping a process group, and serving as a context manager."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import stat
+import subprocess
 import time
 from pathlib import Path
+from types import TracebackType
+from typing import TypeVar
+
+S = TypeVar("S", bound="Server")
+
+
+class Server:
+    """``with server:`` starts it and always stops it."""
+
+    def start(self: S) -> S:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: S) -> S:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def stop_process_group(process: subprocess.Popen[bytes], stop_signal: signal.Signals) -> None:
+    """``stop_signal``, 10 s to exit, then SIGKILL for it and anything of its group left behind."""
+    if process.poll() is None:
+        process.send_signal(stop_signal)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def is_root() -> bool:

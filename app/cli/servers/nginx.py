@@ -9,15 +9,18 @@ The configuration is usually rendered from ``deploy/nginx.conf.template`` (app/c
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import signal
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
-from app.cli.servers._common import grant_traversal, is_root, wait_for_port
+from app.cli.servers._common import (
+    Server,
+    grant_traversal,
+    is_root,
+    stop_process_group,
+    wait_for_port,
+)
 
 HOST = "127.0.0.1"
 
@@ -29,7 +32,7 @@ def nginx_binary() -> str:
     return found
 
 
-class NginxServer:
+class NginxServer(Server):
     def __init__(self, prefix_dir: Path, conf_text: str, ports: tuple[int, ...] = ()) -> None:
         self.prefix_dir = Path(prefix_dir).resolve()
         self.conf_text = conf_text
@@ -73,26 +76,7 @@ class NginxServer:
         return self
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGQUIT)  # graceful: the workers finish their requests
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        with contextlib.suppress(ProcessLookupError):  # anything of its group left behind
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process = None
-
-    def __enter__(self) -> NginxServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+        if self.process is not None:
+            # SIGQUIT: graceful, the workers finish their requests
+            stop_process_group(self.process, signal.SIGQUIT)
+            self.process = None

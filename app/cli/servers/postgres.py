@@ -15,9 +15,8 @@ import shlex
 import shutil
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
-from app.cli.servers._common import grant_traversal, is_root
+from app.cli.servers._common import Server, grant_traversal, is_root
 
 ROLE = "kestrel"
 HOST = "127.0.0.1"
@@ -37,7 +36,7 @@ def postgres_bin() -> Path:
     return found[-1].parent
 
 
-class PostgresServer:
+class PostgresServer(Server):
     def __init__(self, data_dir: Path, port: int, max_connections: int = 200) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
@@ -150,14 +149,3 @@ class PostgresServer:
 
     def drop_database(self, name: str) -> None:
         self._run([*self._client("dropdb"), "--if-exists", "--force", name])
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()

@@ -7,20 +7,17 @@ and the socket.io message queue hold nothing worth keeping), in the foreground a
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
 import signal
 import subprocess
 from pathlib import Path
-from types import TracebackType
 
-from app.cli.servers._common import wait_for_port
+from app.cli.servers._common import Server, stop_process_group, wait_for_port
 
 HOST = "127.0.0.1"
 
 
-class RedisServer:
+class RedisServer(Server):
     def __init__(self, data_dir: Path, port: int) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.port = port
@@ -64,26 +61,6 @@ class RedisServer:
         return self
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        with contextlib.suppress(ProcessLookupError):  # anything of its group left behind
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process = None
-
-    def __enter__(self) -> RedisServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+        if self.process is not None:
+            stop_process_group(self.process, signal.SIGTERM)
+            self.process = None
