@@ -3,13 +3,13 @@ in bench_stats.py, re-exported here for bench_voice.py)."""
 
 from __future__ import annotations
 
-import secrets
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.cli.bench_stats import percentile, percentiles
@@ -18,18 +18,22 @@ from app.db import make_engine, upgrade_to_head
 from app.seeding import reset_demo
 from billing_adapters.demo_operator import DemoOperator, demo_operator
 from billing_adapters.sql.load import insert_demo
+from billing_adapters.sql.tables import BssAccount
 
 __all__ = ["add_accounts", "bench_accounts", "percentile", "percentiles", "throwaway_stack"]
 
+FIRST_BENCH_ID = 700000  # six digits, as the demo's: ids compare as strings in order
 TEMPLATE_ACCOUNT = "100001"  # Ana: a late fee on the current bill and no waiver in the window
 
 
-def bench_accounts(now: datetime, count: int) -> tuple[DemoOperator, list[str]]:
-    """``count`` copies of the template account with fresh ids, phones and line ids."""
+def bench_accounts(
+    now: datetime, count: int, base: int = FIRST_BENCH_ID
+) -> tuple[DemoOperator, list[str]]:
+    """``count`` copies of the template account with ids from ``base`` on, fresh phones and
+    line ids."""
     demo = demo_operator(now)
     entry = next(a for a in demo.accounts if a.account.account_id == TEMPLATE_ACCOUNT)
     bills = [b for b in demo.bills if b.account_id == TEMPLATE_ACCOUNT]
-    base = 700000 + secrets.randbelow(200) * 1000
     accounts, all_bills, ids = [], [], []
     for n in range(count):
         account_id = str(base + n)
@@ -74,9 +78,16 @@ def bench_accounts(now: datetime, count: int) -> tuple[DemoOperator, list[str]]:
 
 
 def add_accounts(database_url: str, count: int) -> list[str]:
+    """``count`` new copies of the template account, numbered after the last ones added."""
     engine = make_engine(database_url)
-    subset, ids = bench_accounts(datetime.now(timezone.utc), count)
     with Session(engine) as session, session.begin():
+        last = session.scalar(
+            select(func.max(BssAccount.account_id)).where(
+                BssAccount.account_id >= str(FIRST_BENCH_ID)
+            )
+        )
+        base = int(last) + 1 if last else FIRST_BENCH_ID
+        subset, ids = bench_accounts(datetime.now(timezone.utc), count, base)
         insert_demo(session, subset)
     engine.dispose()
     return ids

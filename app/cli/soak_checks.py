@@ -1,16 +1,20 @@
-"""What `make soak` checks besides the answers: credits per account and memory over time."""
+"""What `make soak` checks besides the answers: credits per account, the day's budget, cases
+for the journeys handed to a person, and memory over time."""
 
 from __future__ import annotations
 
 import statistics
 import threading
 import time
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psutil
 from sqlalchemy import func, select
 
-from app.backoffice.tables import AdjustmentRow
+from app.backoffice.tables import AdjustmentRow, CaseRow
 from app.db import make_engine
 from billing_adapters.sql.tables import BssCredit
 
@@ -38,6 +42,55 @@ def credit_counts(database_url: str, accounts: list[str]) -> dict[str, tuple[int
     for account, count in ledger:
         counts[account] = (counts[account][0], int(count))
     return counts
+
+
+def credited_cents(database_url: str, accounts: list[str]) -> int:
+    """What the BSS holds in credits on ``accounts``, in cents (all of them the bot's)."""
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            total = connection.scalar(
+                select(func.coalesce(func.sum(BssCredit.amount_cents), 0)).where(
+                    BssCredit.account_id.in_(accounts)
+                )
+            )
+    finally:
+        engine.dispose()
+    return int(total or 0)
+
+
+def accounts_with_a_case(database_url: str, accounts: list[str]) -> set[str]:
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            rows = connection.scalars(
+                select(CaseRow.account_id).where(CaseRow.account_id.in_(accounts)).distinct()
+            ).all()
+    finally:
+        engine.dispose()
+    return {row for row in rows if row is not None}
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The policy's daily budget of bot-applied credits, over the operator days a run spanned."""
+
+    daily_cents: int
+    days: int  # 2 when the run crossed the operator's midnight: the budget started anew
+
+    @classmethod
+    def spanning(cls, daily_cents: int, timezone: str, start: datetime, end: datetime) -> Budget:
+        zone = ZoneInfo(timezone)
+        return cls(daily_cents, len({start.astimezone(zone).date(), end.astimezone(zone).date()}))
+
+    def problems(self, credited: int, handed_off: int, smallest_credit: int) -> list[str]:
+        """Over the budget, or a journey handed to a person while the budget had room for it."""
+        found = []
+        if credited > self.daily_cents * self.days:
+            found.append(f"{credited} cents credited, over {self.days} x {self.daily_cents}")
+        if handed_off and self.days == 1 and credited + smallest_credit <= self.daily_cents:
+            found.append(f"{handed_off} handed off with {credited} of {self.daily_cents} spent")
+        return found
 
 
 def tree_rss_mb(pid: int) -> float:
