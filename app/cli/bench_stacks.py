@@ -16,13 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from app.cli.bench_baseline import baseline_server, ensure_baseline
 from app.cli.bench_client import Exhausted, Journey, JourneySource, Turn
 from app.cli.bench_data import add_accounts, throwaway_stack
 from app.cli.bench_stats import Plan
 from app.cli.bench_training import our_training
 from app.cli.bench_voice import voice_call, voice_report
+from app.settings import Settings
 
+BENCH_DAILY_BUDGET_CENTS = 100_000_000  # $1,000,000: the bench measures the apply path
 PIN = "4321"  # every generated account is a copy of Ana's (app/cli/bench_data.py)
 EXPLAINED = "$32.00"  # the roaming charge in the answer to "why is my bill higher"
 BALANCE = Turn("what's my balance", "Your balance is $112.40.")
@@ -155,11 +159,22 @@ def _ours(
     )
 
 
+def bench_policy(folder: Path) -> str:
+    """The demo policy with a daily budget no bench reaches, so that every apply journey applies
+    (the demo's $1,000 a day hands the 201st waiver of the day to a person)."""
+    policy = yaml.safe_load(Settings.model_fields["policy_file"].default.read_text())
+    policy["version"] = f"{policy['version']}-bench"
+    policy["daily_budget_cents"] = BENCH_DAILY_BUDGET_CENTS
+    path = folder / "autonomy-policy.bench.yml"
+    path.write_text(yaml.safe_dump(policy, sort_keys=False))
+    return str(path)
+
+
 @contextmanager
 def embedded_kind(plan: Plan, folder: Path) -> Iterator[Target]:
     training = our_training()
     started = time.monotonic()
-    with throwaway_stack() as (config, stack):
+    with throwaway_stack(POLICY_FILE=bench_policy(folder)) as (config, stack):
         startup = round(time.monotonic() - started, 1)
         yield _ours(
             "embedded",
@@ -181,7 +196,7 @@ def scaled_kind(plan: Plan, folder: Path) -> Iterator[Target]:
 
     training = our_training()
     started = time.monotonic()
-    config = scaled_isolated_config(folder)
+    config = scaled_isolated_config(folder, POLICY_FILE=bench_policy(folder))
     with ScaledStack(config, progress=True) as stack:
         stack.wait_ready(timeout_s=300, progress=True)
         startup = round(time.monotonic() - started, 1)
