@@ -10,6 +10,7 @@ import socket
 import stat
 import subprocess
 import time
+from abc import ABC, abstractmethod
 from pathlib import Path
 from types import TracebackType
 from typing import TypeVar
@@ -17,14 +18,14 @@ from typing import TypeVar
 S = TypeVar("S", bound="Server")
 
 
-class Server:
+class Server(ABC):
     """``with server:`` starts it and always stops it."""
 
-    def start(self: S) -> S:
-        raise NotImplementedError
+    @abstractmethod
+    def start(self: S) -> S: ...
 
-    def stop(self) -> None:
-        raise NotImplementedError
+    @abstractmethod
+    def stop(self) -> None: ...
 
     def __enter__(self: S) -> S:
         return self.start()
